@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components for the ParcelDesk bot (tokenizer, tracking numbers, language)."""

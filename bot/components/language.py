@@ -1,0 +1,48 @@
+"""Which of the four supported languages a message is written in, from its script alone."""
+from typing import Optional, Tuple
+
+from components.scripts import CYRILLIC_RE, HAN_RE, LATIN_RE, TRACKING_NUMBER_RE
+
+_converters = {}
+
+
+def _convert(kind: str, text: str) -> str:
+    if kind not in _converters:
+        import opencc
+
+        _converters[kind] = opencc.OpenCC(kind)
+    return _converters[kind].convert(text)
+
+
+def han_variant(text: str) -> Tuple[str, bool]:
+    """zh-hant when the text has Traditional forms, zh-hans otherwise; bool = ambiguous."""
+    han = "".join(HAN_RE.findall(text))
+    simplified = _convert("t2s", han)
+    if simplified != han:
+        return "zh-hant", False
+    traditional = _convert("s2t", han)
+    if traditional != han:
+        return "zh-hans", False
+    return "zh-hans", True
+
+
+def detect_language(text: str) -> Optional[Tuple[str, bool]]:
+    """(language, ambiguous) or None when the message has no letters to go by."""
+    text = TRACKING_NUMBER_RE.sub(" ", text or "")
+    han = len(HAN_RE.findall(text))
+    cyrillic = len(CYRILLIC_RE.findall(text))
+    latin = len(LATIN_RE.findall(text))
+    if han:
+        # One Han character carries about as much as a short word.
+        if han * 3 >= max(cyrillic, latin):
+            return han_variant(text)
+    if cyrillic and cyrillic >= latin:
+        return "ru", False
+    if cyrillic and cyrillic * 2 >= latin:
+        # "where is my посылка": the customer writes Russian words inside English.
+        return "ru", True
+    if latin >= 2:
+        return "en", latin < 4
+    if cyrillic:
+        return "ru", False
+    return None

@@ -1,0 +1,115 @@
+"""Tokenizer for EN/ZH-Hans/ZH-Hant/RU messages: jieba on Han runs, words elsewhere, tracking numbers whole."""
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+from components.scripts import TRACKING_NUMBER_PATTERN
+
+logger = logging.getLogger(__name__)
+
+# Order matters: a tracking number wins over a plain word/number.
+_PIECE_RE = re.compile(
+    r"(?P<tn>" + TRACKING_NUMBER_PATTERN + r")"
+    r"|(?P<han>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)"
+    r"|(?P<word>[^\W_]+(?:['’][^\W_]+)*)",
+    re.UNICODE,
+)
+
+
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
+)
+class ParcelTokenizer(Tokenizer):
+    """Segments Han with jieba on the Simplified form; offsets stay on the original text.
+
+    OpenCC t2s maps character by character for the phrases customers type, so
+    a Han run keeps its length; when a phrase conversion changes the length we
+    fall back to segmenting the original run (jieba still copes with Traditional).
+    """
+
+    _converter = None
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["jieba", "opencc"]
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return None
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ParcelTokenizer":
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+        return cls(config)
+
+    @classmethod
+    def to_simplified(cls, text: str) -> str:
+        if cls._converter is None:
+            cls._converter = _t2s()
+        return cls._converter.convert(text)
+
+    def _segment_han(self, run: str, offset: int) -> List[Token]:
+        import jieba
+
+        simplified = self.to_simplified(run)
+        if len(simplified) != len(run):
+            simplified = run
+        tokens = []
+        for word, start, end in jieba.tokenize(simplified):
+            # text is the ORIGINAL characters; the lemma carries the Simplified form
+            # so Traditional and Simplified share features downstream.
+            tokens.append(
+                Token(run[start:end], offset + start, offset + end, lemma=word)
+            )
+        return tokens
+
+    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+        text = message.get(attribute) or ""
+        tokens: List[Token] = []
+        for match in _PIECE_RE.finditer(text):
+            piece = match.group(0)
+            if match.lastgroup == "han":
+                tokens.extend(self._segment_han(piece, match.start()))
+            elif match.lastgroup == "tn":
+                tokens.append(Token(piece, match.start(), match.end(), lemma=piece.upper()))
+            else:
+                tokens.append(
+                    Token(piece.lower(), match.start(), match.end(), lemma=piece.lower())
+                )
+        if not tokens:
+            # Emoji-only or punctuation-only messages still need one token.
+            tokens = [Token(text, 0, len(text))] if text else []
+        return self._apply_token_pattern(tokens)

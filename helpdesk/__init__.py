@@ -1,0 +1,1 @@
+"""ParcelDesk helpdesk: the hub that owns conversations, shipments, tickets and reports."""

@@ -1,0 +1,1 @@
+"""Staff: teams, and the role (agent, supervisor, admin) of each helpdesk user."""

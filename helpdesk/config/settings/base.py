@@ -1,0 +1,216 @@
+"""Settings shared by every environment. The environment is read here, and only here."""
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parents[3]
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False) if (BASE_DIR / ".env").exists() else None
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+DATA_DIR = Path(env("PARCELDESK_DATA_DIR", default=str(BASE_DIR / "var")))
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+    "helpdesk.core",
+    "helpdesk.accounts",
+    "helpdesk.customers",
+    "helpdesk.network",
+    "helpdesk.shipments",
+    "helpdesk.conversations",
+    "helpdesk.tickets",
+    "helpdesk.surveys",
+    "helpdesk.dispatch",
+    "helpdesk.inbox",
+    "helpdesk.reports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "helpdesk.config.urls"
+ASGI_APPLICATION = "helpdesk.config.asgi.application"
+WSGI_APPLICATION = "helpdesk.config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "helpdesk" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------
+# Embedded default: SQLite in WAL mode with a busy timeout; production: DATABASE_URL.
+DATABASE_URL = env("DATABASE_URL", default=f"sqlite:///{DATA_DIR / 'helpdesk.sqlite3'}")
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache, Celery broker, channel layer ------------------------------
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "parceldesk",
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": "parceldesk"},
+    }
+}
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_DEFAULT_QUEUE = "parceldesk"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {
+    "conversations-unstick": {"task": "helpdesk.conversations.tasks.conversations_unstick", "schedule": 60.0},
+}
+
+# --- Auth, i18n ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/inbox/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "helpdesk" / "locale"]
+TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")  # the contact centre's business-hours zone
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- REST API -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "helpdesk.core.authentication.ServiceTokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],  # the API speaks JSON only
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "helpdesk.core.api.Pagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.core.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"tracking": env("TRACKING_RATE_LIMIT", default="20/10m")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ParcelDesk helpdesk API",
+    "DESCRIPTION": "Conversations, shipments, tickets and the dispatch feed of a parcel carrier's helpdesk.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TicketCategoryEnum": "helpdesk.tickets.models.Category",
+        "TicketStatusEnum": "helpdesk.tickets.models.TicketStatus",
+        "TicketPriorityEnum": "helpdesk.tickets.models.Priority",
+        "ShipmentStatusEnum": "helpdesk.shipments.models.ShipmentStatus",
+        "ConversationStateEnum": "helpdesk.conversations.models.ConversationState",
+        "HandoffReasonEnum": "helpdesk.conversations.models.HandoffReason",
+        "AttemptReasonEnum": "helpdesk.shipments.models.DeliveryAttempt.Reason",
+        "AttemptOutcomeEnum": "helpdesk.shipments.models.DeliveryAttempt.Outcome",
+        "ComplaintCategoryEnum": ["late", "damaged", "lost", "courier_conduct", "fake_attempt", "other"],
+    },
+}
+
+# --- The parts this hub talks to ---------------------------------------------
+HELPDESK_API_TOKEN = env("HELPDESK_API_TOKEN", default="")
+RASA_URL = env("RASA_URL", default="http://127.0.0.1:5005")
+RASA_TOKEN = env("RASA_TOKEN", default="")
+RASA_TIMEOUT = env.float("RASA_TIMEOUT", default=15.0)
+
+TWILIO = {
+    "account_sid": env("TWILIO_ACCOUNT_SID", default=""),
+    "auth_token": env("TWILIO_AUTH_TOKEN", default=""),
+    "api_base": env("TWILIO_API_BASE", default=""),
+    "from_sms": env("TWILIO_SMS_FROM", default=""),
+    "from_whatsapp": env("TWILIO_WHATSAPP_FROM", default=""),
+}
+WECHAT = {
+    "token": env("WECHAT_TOKEN", default=""),
+    "app_id": env("WECHAT_APP_ID", default=""),
+    "app_secret": env("WECHAT_APP_SECRET", default=""),
+    "aes_key": env("WECHAT_AES_KEY", default=""),
+    "api_base": env("WECHAT_API_BASE", default=""),
+}
+DISPATCH = {
+    "webhook_url": env("DISPATCH_WEBHOOK_URL", default=""),
+    "secret": env("DISPATCH_SECRET", default=""),
+}
+
+# One-time codes that prove a sender is the recipient.
+OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=600)
+OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=3)
+OTP_MAX_SENDS_PER_HOUR = env.int("OTP_MAX_SENDS_PER_HOUR", default=5)
+RESCHEDULE_HORIZON_DAYS = env.int("RESCHEDULE_HORIZON_DAYS", default=7)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,34 @@
+"""Top-level URLs: admin, REST API v1, OpenAPI schema and docs, health."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+import helpdesk.core.converters  # noqa: F401  (registers <tracking:> and <ticket:>)
+from helpdesk.core.health import healthz
+from helpdesk.shipments.views import track
+
+api_v1 = [
+    path("", include("helpdesk.shipments.urls")),
+    path("", include("helpdesk.conversations.urls")),
+    path("", include("helpdesk.tickets.urls")),
+    path("", include("helpdesk.customers.urls")),
+    path("", include("helpdesk.surveys.urls")),
+    path("", include("helpdesk.dispatch.urls")),
+    path("bot/", include("helpdesk.conversations.bot_urls")),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("track/", track, name="track"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("inbox/", include("helpdesk.inbox.urls")),
+    path("reports/", include("helpdesk.reports.urls")),
+    path("webhooks/", include("integrations.webhook_urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("", include("helpdesk.core.urls")),
+]

@@ -1,0 +1,390 @@
+"""Services for messages: receive inbound (idempotently), run bot turns in order, send outbound, agent replies.
+
+One message's way: a webhook parses the provider payload into `InboundMessage` and calls
+`inbound_message_receive`, which stores it once (unique per channel + external id) and schedules
+`conversation_process` after commit. That task takes the conversation's lock, feeds its unprocessed
+inbound messages to the bot in id order (unless agents have the conversation), stores the replies as
+pending outbound messages and schedules `conversation_outbound_flush`, which sends them in order
+through the channel's adapter.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+
+import redis
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpdesk.core.errors import ApplicationError, Conflict
+from integrations.base import InboundMessage, OutboundMessage, ProviderError
+
+from .live import conversation_group, inbox_group, live_publish
+from .models import Conversation, ConversationState, Message
+from .rasa import RasaUnavailable, rasa_turn
+from .services import conversation_for_identity
+
+logger = logging.getLogger(__name__)
+
+REPLY_WINDOWS = {"whatsapp": dt.timedelta(hours=24), "wechat": dt.timedelta(hours=48)}
+HELP_TEXT = "ParcelDesk customer service: reply with your tracking number, or write your question. Reply STOP to opt out."
+OPT_IN_TEXT = "You are subscribed again to ParcelDesk messages. Reply HELP for help, STOP to opt out."
+
+
+class ConversationBusy(Exception):
+    """Another worker holds this conversation's lock; try again shortly."""
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+@contextlib.contextmanager
+def conversation_lock(conversation_id: int, *, side: str = "inbound", timeout: int = 300):
+    """Two workers never interleave one conversation's turns (inbound) or sends (outbound)."""
+    lock = _redis().lock(f"parceldesk:conversation-lock:{side}:{conversation_id}", timeout=timeout, blocking_timeout=0)
+    if not lock.acquire(blocking=False):
+        raise ConversationBusy(conversation_id)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(redis.exceptions.LockError):
+            lock.release()
+
+
+def _message_event(message: Message) -> dict:
+    return {
+        "kind": "message.new",
+        "conversation": message.conversation_id,
+        "message": {
+            "id": message.id, "direction": message.direction, "sender_kind": message.sender_kind, "text": message.text,
+            "media": message.media, "is_internal_note": message.is_internal_note,
+            "delivery_status": message.delivery_status, "created_at": message.created_at.isoformat(),
+        },
+    }
+
+
+def _publish_message(conversation: Conversation, message: Message) -> None:
+    live_publish(groups=[conversation_group(conversation.pk), inbox_group(conversation.team_id)], event=_message_event(message))
+
+
+# --- Inbound -----------------------------------------------------------------------------------------
+
+
+def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
+    """Store one inbound message exactly once and schedule its processing. Returns None for a duplicate."""
+    if Message.objects.filter(channel=inbound.channel, external_id=inbound.external_message_id).exists():
+        return None
+    conversation = conversation_for_identity(
+        channel=inbound.channel, external_user_id=inbound.external_user_id,
+        display_name=str(inbound.raw.get("ProfileName", "")) if inbound.raw else "",
+    )
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                direction=Message.Direction.INBOUND,
+                sender_kind=Message.SenderKind.CUSTOMER,
+                text=inbound.text,
+                media=[dict(item) for item in inbound.media] + ([{"type": "event", "event": inbound.event}] if inbound.event else []),
+                channel=inbound.channel,
+                external_id=inbound.external_message_id,
+                delivery_status=Message.DeliveryStatus.RECEIVED,
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(
+                last_message_at=message.created_at, last_inbound_at=message.created_at
+            )
+            _publish_message(conversation, message)
+            from .tasks import conversation_process
+
+            transaction.on_commit(lambda: conversation_process.delay(conversation.pk))
+    except IntegrityError:  # the same provider message raced in twice: the first one wins
+        return None
+    return message
+
+
+def _keyword_reply(conversation: Conversation, text: str) -> str | None:
+    """SMS/WhatsApp compliance keywords: STOP opts out (nothing is sent after it), START and HELP answered."""
+    if conversation.channel not in ("sms", "whatsapp"):
+        return None
+    from integrations.twilio.keywords import HELP, OPT_IN, OPT_OUT, compliance_keyword
+
+    word = compliance_keyword(text)
+    identity = conversation.identity
+    if word == OPT_OUT:
+        if identity:
+            identity.opted_out_at = timezone.now()
+            identity.save(update_fields=["opted_out_at", "updated_at"])
+        return ""  # handled, and nothing is sent back (the carrier sends its own confirmation)
+    if word == OPT_IN and identity and identity.opted_out_at:
+        identity.opted_out_at = None
+        identity.save(update_fields=["opted_out_at", "updated_at"])
+        return OPT_IN_TEXT
+    if word == HELP:
+        return HELP_TEXT
+    return None
+
+
+def _event_reply(conversation: Conversation, event: str) -> str | None:
+    """WeChat follow/unfollow: a new follower is greeted by the bot; an unfollow stops all messages."""
+    identity = conversation.identity
+    if event == "unsubscribe":
+        if identity:
+            identity.opted_out_at = timezone.now()
+            identity.save(update_fields=["opted_out_at", "updated_at"])
+        return ""
+    if event == "subscribe":
+        if identity and identity.opted_out_at:
+            identity.opted_out_at = None
+            identity.save(update_fields=["opted_out_at", "updated_at"])
+        return None  # the bot greets (as "/greet")
+    return ""  # other events (menu clicks, location reports) need no answer
+
+
+def _bot_metadata(conversation: Conversation) -> dict:
+    return {
+        "channel": conversation.channel,
+        "language": conversation.language,
+        "customer_verified": bool(conversation.verified_phone) or conversation.channel in ("sms", "whatsapp"),
+    }
+
+
+def _store_outbound(conversation: Conversation, *, text: str, sender_kind: str, media=None, sender=None) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        sender_kind=sender_kind,
+        sender=sender,
+        text=text,
+        media=media or [],
+        channel=conversation.channel,
+        delivery_status=Message.DeliveryStatus.PENDING,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    _publish_message(conversation, message)
+    return message
+
+
+def bot_replies_store(*, conversation: Conversation, replies: list[dict]) -> list[Message]:
+    """Keep what the bot said (text, buttons, images) as pending outbound messages, in order."""
+    stored = []
+    for reply in replies:
+        media = []
+        if reply.get("buttons"):
+            media.append({"type": "buttons", "buttons": [{"title": b.get("title", ""), "payload": b.get("payload", "")}
+                                                         for b in reply["buttons"]]})
+        if reply.get("image"):
+            media.append({"type": "image", "url": reply["image"]})
+        if reply.get("custom"):
+            media.append({"type": "custom", "data": reply["custom"]})
+        text = reply.get("text") or ""
+        if text or media:
+            stored.append(_store_outbound(conversation, text=text, sender_kind=Message.SenderKind.BOT, media=media))
+    return stored
+
+
+def conversation_inbound_process(*, conversation_id: int) -> int:
+    """Feed the conversation's unprocessed inbound messages to the bot, oldest first. Returns how many were done.
+
+    Raises RasaUnavailable (the caller retries later; the messages stay unprocessed, nothing is lost) and
+    ConversationBusy (another worker is on it).
+    """
+    processed = 0
+    with conversation_lock(conversation_id):
+        while True:
+            message = (
+                Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND,
+                                       delivery_status=Message.DeliveryStatus.RECEIVED)
+                .order_by("id")
+                .first()
+            )
+            if message is None:
+                break
+            conversation = Conversation.objects.select_related("identity").get(pk=conversation_id)
+            event = next((item["event"] for item in message.media if item.get("type") == "event"), "")
+            keyword = _event_reply(conversation, event) if event else _keyword_reply(conversation, message.text)
+            replies: list[dict] = []
+            if keyword is not None:
+                replies = [{"text": keyword}] if keyword else []
+            elif conversation.state == ConversationState.BOT:
+                try:
+                    replies = rasa_turn(conversation_id=conversation_id, text=message.text or ("/greet" if event else "/media"),
+                                        metadata=_bot_metadata(conversation))
+                except RasaUnavailable:
+                    if conversation.bot_delayed_since is None:
+                        Conversation.objects.filter(pk=conversation_id).update(bot_delayed_since=timezone.now())
+                        live_publish(groups=[conversation_group(conversation_id), inbox_group(conversation.team_id)],
+                                     event={"kind": "conversation.bot_delayed", "conversation": conversation_id})
+                    raise
+            with transaction.atomic():
+                Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.PROCESSED)
+                if conversation.bot_delayed_since is not None:
+                    Conversation.objects.filter(pk=conversation_id).update(bot_delayed_since=None)
+                if replies:
+                    bot_replies_store(conversation=conversation, replies=replies)
+                    from .tasks import conversation_outbound_flush
+
+                    transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation_id))
+            processed += 1
+    return processed
+
+
+# --- Outbound ----------------------------------------------------------------------------------------
+
+
+def reply_window_open(conversation: Conversation, *, now: dt.datetime | None = None) -> bool:
+    """WhatsApp (24 h) and WeChat (48 h) only allow free-form replies within the window after the last inbound."""
+    window = REPLY_WINDOWS.get(conversation.channel)
+    if window is None:
+        return True
+    if conversation.last_inbound_at is None:
+        return False
+    return (now or timezone.now()) - conversation.last_inbound_at < window
+
+
+def _render_text(message: Message) -> str:
+    """Buttons become numbered options on text-only channels."""
+    text = message.text
+    for item in message.media:
+        if item.get("type") == "buttons" and message.channel in ("sms", "whatsapp", "wechat"):
+            options = "\n".join(f"{n}. {b['title']}" for n, b in enumerate(item["buttons"], start=1))
+            text = f"{text}\n{options}" if text else options
+    return text
+
+
+def _sender_for(channel: str):
+    from integrations.registry import build_sender
+
+    from .outbound import channel_config
+
+    return build_sender(channel, channel_config(channel))
+
+
+def message_send(*, message: Message) -> None:
+    """Send one outbound message through its channel; raises ProviderError(retryable) for the caller's backoff."""
+    conversation = message.conversation
+    if message.is_internal_note or message.direction != Message.Direction.OUTBOUND:
+        raise ApplicationError("not_sendable", "Internal notes and inbound messages never leave the helpdesk.")
+    identity = conversation.identity
+    if identity is not None and identity.opted_out_at is not None and message.sender_kind != Message.SenderKind.SYSTEM:
+        Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED,
+                                                     delivery_error="Customer opted out (STOP).")
+        return
+    if message.channel == "webchat":
+        from .live import webchat_group
+
+        live_publish(groups=[webchat_group(conversation.external_user_id)], event=_message_event(message))
+        Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.SENT, sent_at=timezone.now())
+        return
+    sender = _sender_for(message.channel)
+    if sender is None:
+        Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED,
+                                                     delivery_error=f"The {message.channel} channel is not configured.")
+        return
+    Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
+    try:
+        result = sender.send(OutboundMessage(
+            channel=message.channel, to=conversation.external_user_id, text=_render_text(message),
+            idempotency_key=f"parceldesk-message-{message.pk}", template_id=message.template_id,
+        ))
+    except ProviderError as exc:
+        Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:300])
+        if not exc.retryable:
+            Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED)
+        raise
+    Message.objects.filter(pk=message.pk).update(
+        delivery_status=Message.DeliveryStatus.SENT, external_id=result.provider_message_id, sent_at=timezone.now(),
+        delivery_error="",
+    )
+
+
+def conversation_outbound_flush(*, conversation_id: int) -> int:
+    """Send the conversation's pending outbound messages in order; stops at the first retryable failure."""
+    sent = 0
+    with conversation_lock(conversation_id, side="outbound", timeout=120):
+        for message in Message.objects.select_related("conversation__identity").filter(
+            conversation_id=conversation_id, direction=Message.Direction.OUTBOUND,
+            delivery_status=Message.DeliveryStatus.PENDING, is_internal_note=False,
+        ).order_by("id"):
+            try:
+                message_send(message=message)
+            except ProviderError as exc:
+                if exc.retryable:
+                    raise
+                continue
+            sent += 1
+    return sent
+
+
+# --- Agents ------------------------------------------------------------------------------------------
+
+
+def agent_reply_send(*, conversation: Conversation, agent, text: str, template_id: str = "") -> Message:
+    """An agent's reply goes out on the customer's own channel, within the channel's rules."""
+    text = (text or "").strip()
+    if not text and not template_id:
+        raise ApplicationError("message_empty", "Write a message first.")
+    if conversation.state == ConversationState.CLOSED:
+        raise Conflict("conversation_closed", "This conversation is closed.")
+    if not reply_window_open(conversation) and not template_id:
+        hours = int(REPLY_WINDOWS[conversation.channel].total_seconds() // 3600)
+        raise Conflict(
+            "reply_window_closed",
+            f"The customer last wrote more than {hours} hours ago; on {conversation.channel} only an approved "
+            "template can be sent now.",
+        )
+    identity = conversation.identity
+    if identity is not None and identity.opted_out_at is not None:
+        raise Conflict("customer_opted_out", "The customer opted out of messages on this channel (STOP).")
+    with transaction.atomic():
+        message = _store_outbound(conversation, text=text, sender_kind=Message.SenderKind.AGENT, sender=agent)
+        if template_id:
+            Message.objects.filter(pk=message.pk).update(template_id=template_id)
+        from .tasks import conversation_outbound_flush
+
+        transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation.pk))
+    return message
+
+
+def agent_note_add(*, conversation: Conversation, agent, text: str) -> Message:
+    """A private note for colleagues; it is never sent to the customer."""
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError("message_empty", "Write a note first.")
+    with transaction.atomic():
+        message = Message.objects.create(
+            conversation=conversation, direction=Message.Direction.OUTBOUND, sender_kind=Message.SenderKind.AGENT,
+            sender=agent, text=text, is_internal_note=True, channel=conversation.channel,
+            delivery_status=Message.DeliveryStatus.NOT_SENT,
+        )
+        _publish_message(conversation, message)
+    return message
+
+
+STATUS_MAP = {
+    "queued": Message.DeliveryStatus.SENT, "sending": Message.DeliveryStatus.SENT, "sent": Message.DeliveryStatus.SENT,
+    "delivered": Message.DeliveryStatus.DELIVERED, "read": Message.DeliveryStatus.READ,
+    "failed": Message.DeliveryStatus.FAILED, "undelivered": Message.DeliveryStatus.FAILED,
+}
+STATUS_RANK = {Message.DeliveryStatus.SENT: 1, Message.DeliveryStatus.DELIVERED: 2, Message.DeliveryStatus.READ: 3,
+               Message.DeliveryStatus.FAILED: 4}
+
+
+def message_status_update(*, channel: str, external_id: str, status: str, error: str = "") -> Message | None:
+    """A provider's delivery status callback; callbacks arrive out of order, so status only moves forward."""
+    new = STATUS_MAP.get(status)
+    if new is None:
+        return None
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(channel=channel, external_id=external_id).first()
+        if message is None:
+            return None
+        if STATUS_RANK.get(new, 0) > STATUS_RANK.get(message.delivery_status, 0):
+            message.delivery_status = new
+            message.delivery_error = error[:300] if new == Message.DeliveryStatus.FAILED else message.delivery_error
+            message.save(update_fields=["delivery_status", "delivery_error"])
+            live_publish(groups=[conversation_group(message.conversation_id)],
+                         event={"kind": "message.status", "message": message.pk, "status": new})
+    return message

@@ -1,0 +1,120 @@
+"""Conversation (bot / queued / agent / closed) and Message (direction, sender kind, delivery status)."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from helpdesk.core.models import TimeStampedModel
+
+
+class ConversationState(models.TextChoices):
+    BOT = "bot", "With the bot"
+    QUEUED = "queued", "Waiting for an agent"
+    AGENT = "agent", "With an agent"
+    CLOSED = "closed", "Closed"
+
+
+class HandoffReason(models.TextChoices):
+    REQUESTED = "requested", "Customer asked for a human"
+    FALLBACK = "fallback", "Bot did not understand twice"
+    URGENT_COMPLAINT = "urgent_complaint", "Urgent complaint"
+    OTP_LOCKED = "otp_locked", "Verification failed"
+    AGENT_TAKEOVER = "agent_takeover", "Agent took over"
+
+
+class Conversation(TimeStampedModel):
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="conversations")
+    identity = models.ForeignKey(
+        "customers.ChannelIdentity", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    channel = models.CharField(max_length=20)
+    external_user_id = models.CharField(max_length=128)
+    state = models.CharField(max_length=10, choices=ConversationState.choices, default=ConversationState.BOT)
+    language = models.CharField(max_length=10, default="en")
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
+    verified_phone = models.CharField(
+        max_length=20, blank=True, help_text="Phone proven by channel match or one-time code; unlocks shipment details."
+    )
+    handoff_reason = models.CharField(max_length=20, choices=HandoffReason.choices, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="Opens the WhatsApp/WeChat reply window.")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    bot_delayed_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set while the bot cannot be reached; messages wait and are retried."
+    )
+    resolved_by_bot = models.BooleanField(null=True, blank=True, help_text="Set on close: no agent ever joined.")
+    shipments = models.ManyToManyField("shipments.Shipment", blank=True, related_name="conversations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_user_id"],
+                condition=~Q(state="closed"),
+                name="one_open_conversation_per_identity",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "team", "-last_message_at"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.channel}:{self.external_user_id} ({self.state})"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound"
+        OUTBOUND = "out", "Outbound"
+
+    class SenderKind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        BOT = "bot", "Bot"
+        AGENT = "agent", "Agent"
+        SYSTEM = "system", "System"
+
+    class DeliveryStatus(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        PENDING = "pending", "Waiting to send"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        READ = "read", "Read"
+        FAILED = "failed", "Failed"
+        NOT_SENT = "not_sent", "Not sent (internal)"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    sender_kind = models.CharField(max_length=10, choices=SenderKind.choices)
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    text = models.TextField(blank=True)
+    media = models.JSONField(default=list, blank=True)
+    is_internal_note = models.BooleanField(default=False, help_text="Agents only; never sent to the customer.")
+    channel = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=128, null=True, blank=True, help_text="Provider message id.")
+    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
+    delivery_error = models.CharField(max_length=300, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    template_id = models.CharField(max_length=64, blank=True, help_text="WhatsApp ContentSid used outside the 24 h window.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=Q(external_id__isnull=False),
+                name="uniq_message_external_id_per_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "id"]),
+            models.Index(fields=["conversation", "direction", "delivery_status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.sender_kind}: {self.text[:40]}"

@@ -1,0 +1,44 @@
+"""HTTP client for the Rasa server: REST channel turns and tracker events (pause, resume, triggers)."""
+from __future__ import annotations
+
+import requests
+from django.conf import settings
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer; the caller retries later, nothing is lost."""
+
+
+def _post(path: str, payload: dict, *, timeout: float | None = None) -> requests.Response:
+    try:
+        response = requests.post(
+            f"{settings.RASA_URL}{path}",
+            params={"token": settings.RASA_TOKEN} if settings.RASA_TOKEN else None,
+            json=payload,
+            timeout=timeout or settings.RASA_TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        raise RasaUnavailable(str(exc)) from exc
+    if response.status_code >= 500:
+        raise RasaUnavailable(f"Rasa answered {response.status_code}")
+    response.raise_for_status()
+    return response
+
+
+def rasa_turn(*, conversation_id: int, text: str, metadata: dict) -> list[dict]:
+    """Send one customer message to the bot and return its replies (text, buttons, custom)."""
+    response = _post("/webhooks/rest/webhook", {"sender": str(conversation_id), "message": text, "metadata": metadata})
+    return response.json()
+
+
+def rasa_tracker_events_append(*, conversation_id: int, events: list[dict]) -> None:
+    _post(f"/conversations/{conversation_id}/tracker/events", events)
+
+
+def rasa_intent_trigger(*, conversation_id: int, intent: str, entities: dict | None = None) -> list[dict]:
+    """Trigger an external intent (e.g. EXTERNAL_nps_survey) and return the bot's messages."""
+    response = _post(
+        f"/conversations/{conversation_id}/trigger_intent",
+        {"name": intent, "entities": entities or {}},
+    )
+    return response.json().get("messages", [])

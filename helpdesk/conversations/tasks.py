@@ -1,0 +1,82 @@
+"""Celery tasks for conversations: each takes ids and wraps one service."""
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from integrations.base import ProviderError
+
+from .rasa import RasaUnavailable, rasa_intent_trigger, rasa_tracker_events_append
+
+BACKOFF_CAP = 300  # seconds
+
+
+def _backoff(retries: int) -> int:
+    return min(BACKOFF_CAP, 2 ** min(retries, 10))
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def conversation_process(self, conversation_id: int) -> int:
+    """Run the conversation's waiting inbound messages through the bot, in order; retried until Rasa answers."""
+    from .messaging import ConversationBusy, conversation_inbound_process
+
+    try:
+        return conversation_inbound_process(conversation_id=conversation_id)
+    except ConversationBusy:
+        raise self.retry(countdown=1)
+    except RasaUnavailable as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def conversation_outbound_flush(self, conversation_id: int) -> int:
+    """Send the conversation's pending outbound messages, in order; retries provider hiccups with backoff."""
+    from .messaging import ConversationBusy, conversation_outbound_flush as flush
+
+    try:
+        return flush(conversation_id=conversation_id)
+    except ConversationBusy:
+        raise self.retry(countdown=1)
+    except ProviderError as exc:
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+
+
+@shared_task
+def conversations_unstick() -> int:
+    """Safety net (beat, every minute): re-schedule conversations whose messages wait longer than they should,
+    e.g. after a worker was killed between storing a message and processing it."""
+    from .models import Message
+
+    cutoff = timezone.now() - dt.timedelta(seconds=60)
+    waiting = set(
+        Message.objects.filter(
+            created_at__lt=cutoff,
+            direction__in=[Message.Direction.INBOUND, Message.Direction.OUTBOUND],
+            delivery_status__in=[Message.DeliveryStatus.RECEIVED, Message.DeliveryStatus.PENDING],
+        ).values_list("conversation_id", "direction")
+    )
+    for conversation_id, direction in waiting:
+        (conversation_process if direction == Message.Direction.INBOUND else conversation_outbound_flush).delay(conversation_id)
+    return len(waiting)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True, autoretry_for=(RasaUnavailable,), retry_backoff=True,
+             retry_backoff_max=BACKOFF_CAP)
+def rasa_tracker_pause(self, conversation_id: int) -> None:
+    rasa_tracker_events_append(conversation_id=conversation_id, events=[{"event": "pause"}])
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True, autoretry_for=(RasaUnavailable,), retry_backoff=True,
+             retry_backoff_max=BACKOFF_CAP)
+def rasa_tracker_resume(self, conversation_id: int) -> None:
+    """Resume the bot after an agent hands back, and deliver what the bot says on its return."""
+    from .messaging import bot_replies_store
+    from .models import Conversation
+
+    rasa_tracker_events_append(conversation_id=conversation_id, events=[{"event": "resume"}])
+    replies = rasa_intent_trigger(conversation_id=conversation_id, intent="EXTERNAL_handback")
+    if replies:
+        bot_replies_store(conversation=Conversation.objects.get(pk=conversation_id), replies=replies)
+        conversation_outbound_flush.delay(conversation_id)

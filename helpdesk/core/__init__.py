@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: the application error type, API conventions, service auth, health."""

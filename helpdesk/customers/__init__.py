@@ -1,0 +1,1 @@
+"""Customers, the channel identities they write from, their language and opt-outs."""

@@ -1,0 +1,30 @@
+"""Finding or creating the customer behind a channel identity."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from .models import ChannelIdentity, Customer
+from .phones import phone_normalize
+
+PHONE_CHANNELS = ("sms", "whatsapp")
+
+
+def channel_identity_get_or_create(*, channel: str, external_id: str, display_name: str = "") -> ChannelIdentity:
+    """The identity a customer writes from; SMS/WhatsApp numbers link to the customer with that phone."""
+    if channel in PHONE_CHANNELS:
+        external_id = phone_normalize(external_id)
+    identity = ChannelIdentity.objects.select_related("customer").filter(channel=channel, external_id=external_id).first()
+    if identity:
+        return identity
+    try:
+        with transaction.atomic():
+            customer = None
+            if channel in PHONE_CHANNELS:
+                customer = Customer.objects.filter(phone=external_id).order_by("id").first()
+            if customer is None:
+                customer = Customer.objects.create(name=display_name, phone=external_id if channel in PHONE_CHANNELS else "")
+            return ChannelIdentity.objects.create(
+                customer=customer, channel=channel, external_id=external_id, display_name=display_name
+            )
+    except IntegrityError:  # another request created it first
+        return ChannelIdentity.objects.select_related("customer").get(channel=channel, external_id=external_id)

@@ -1,0 +1,1 @@
+"""The link to the carrier's dispatch system: the outbox of shipment events it reads."""

@@ -1,0 +1,181 @@
+"""Courier scan events from dispatch: validated one by one, applied once each, never moving a shipment backwards."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from helpdesk.network.models import Courier
+from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentStatus, TrackingEvent
+
+from .models import OutboxEvent
+from .services import outbox_event_record
+
+MAX_BATCH = 1000
+TYPE_TO_STATUS = {
+    "picked_up": ShipmentStatus.PICKED_UP,
+    "in_transit": ShipmentStatus.IN_TRANSIT,
+    "at_station": ShipmentStatus.AT_STATION,
+    "out_for_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
+    "delivery_attempted": ShipmentStatus.DELIVERY_FAILED,
+    "delivered": ShipmentStatus.DELIVERED,
+    "returned": ShipmentStatus.RETURNED,
+    "exception": ShipmentStatus.EXCEPTION,
+}
+TERMINAL = {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
+ATTEMPT_REASONS = set(DeliveryAttempt.Reason.values) - {""}
+DESCRIPTIONS = {
+    "picked_up": "Picked up by courier",
+    "in_transit": "In transit",
+    "at_station": "Arrived at the delivery station",
+    "out_for_delivery": "Out for delivery",
+    "delivery_attempted": "Delivery attempted",
+    "delivered": "Delivered",
+    "returned": "Returned to the sender",
+    "exception": "Exception reported",
+}
+
+
+class ScanEventInvalid(ValueError):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class ScanEvent:
+    id: str
+    tracking_number: str
+    type: str
+    occurred_at: dt.datetime
+    location: str = ""
+    courier: str = ""
+    reason: str = ""
+    eta: dt.date | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    photo_url: str = ""
+    signed_by: str = ""
+    otp_confirmed: bool = False
+
+
+def _decimal(value, name: str, limit: int) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ScanEventInvalid(f"{name} must be a number") from None
+    if not number.is_finite() or abs(number) > limit:
+        raise ScanEventInvalid(f"{name} is out of range")
+    return number.quantize(Decimal("0.000001"))
+
+
+def scan_event_parse(raw) -> ScanEvent:
+    """Validate one item of a batch; raises ScanEventInvalid with a reason the sender can act on."""
+    if not isinstance(raw, dict):
+        raise ScanEventInvalid("each event must be a JSON object")
+    event_id = raw.get("id")
+    if not isinstance(event_id, str) or not 1 <= len(event_id) <= 64:
+        raise ScanEventInvalid("id must be a string of 1–64 characters")
+    kind = raw.get("type")
+    if kind not in TYPE_TO_STATUS:
+        raise ScanEventInvalid(f"type must be one of {', '.join(TYPE_TO_STATUS)}")
+    tracking = raw.get("tracking_number")
+    if not isinstance(tracking, str) or not tracking.strip() or len(tracking) > 40:
+        raise ScanEventInvalid("tracking_number is required")
+    occurred = parse_datetime(raw["occurred_at"]) if isinstance(raw.get("occurred_at"), str) else None
+    if occurred is None or occurred.tzinfo is None:
+        raise ScanEventInvalid("occurred_at must be an ISO 8601 date-time with a time zone")
+    if occurred > timezone.now() + dt.timedelta(minutes=10):
+        raise ScanEventInvalid("occurred_at is in the future")
+    reason = raw.get("reason") or ""
+    if kind == "delivery_attempted" and reason not in ATTEMPT_REASONS:
+        raise ScanEventInvalid(f"a delivery attempt needs a reason: {', '.join(sorted(ATTEMPT_REASONS))}")
+    eta = None
+    if raw.get("eta") is not None:
+        eta = parse_date(raw["eta"]) if isinstance(raw["eta"], str) else None
+        if eta is None:
+            raise ScanEventInvalid("eta must be a date (YYYY-MM-DD)")
+    gps = raw.get("gps") or {}
+    proof = raw.get("proof") or {}
+    if not isinstance(gps, dict) or not isinstance(proof, dict):
+        raise ScanEventInvalid("gps and proof must be objects")
+    text = {name: raw.get(name) or "" for name in ("location", "courier")}
+    for name, value in text.items():
+        if not isinstance(value, str) or len(value) > 200:
+            raise ScanEventInvalid(f"{name} must be a string of at most 200 characters")
+    return ScanEvent(
+        id=event_id, tracking_number=tracking.strip().upper(), type=kind, occurred_at=occurred,
+        location=text["location"], courier=text["courier"], reason=reason, eta=eta,
+        latitude=_decimal(gps.get("lat"), "gps.lat", 90), longitude=_decimal(gps.get("lng"), "gps.lng", 180),
+        photo_url=str(proof.get("photo_url") or "")[:200], signed_by=str(proof.get("signed_by") or "")[:200],
+        otp_confirmed=bool(proof.get("otp_confirmed")),
+    )
+
+
+def scan_event_apply(*, event: ScanEvent) -> str:
+    """Apply one scan once. Returns "applied", "duplicate" or "stale" (recorded, but older than the shipment's state)."""
+    with transaction.atomic():
+        shipment = Shipment.objects.select_for_update(of=("self",)).select_related("station").filter(
+            tracking_number=event.tracking_number).first()
+        if shipment is None:
+            raise ScanEventInvalid(f"unknown tracking_number {event.tracking_number}")
+        status = TYPE_TO_STATUS[event.type]
+        try:
+            with transaction.atomic():
+                TrackingEvent.objects.create(
+                    shipment=shipment, status=status, description=DESCRIPTIONS[event.type] + (
+                        f": {DeliveryAttempt.Reason(event.reason).label}" if event.reason else ""),
+                    location=event.location, occurred_at=event.occurred_at, external_id=event.id,
+                )
+        except IntegrityError:
+            return "duplicate"
+        courier = Courier.objects.filter(code=event.courier).first() if event.courier else None
+        if event.type in ("delivery_attempted", "delivered"):
+            attempt = DeliveryAttempt.objects.create(
+                shipment=shipment, courier=courier or shipment.courier, attempted_at=event.occurred_at,
+                outcome=DeliveryAttempt.Outcome.DELIVERED if event.type == "delivered" else DeliveryAttempt.Outcome.FAILED,
+                reason=event.reason if event.type == "delivery_attempted" else "", latitude=event.latitude,
+                longitude=event.longitude, proof_photo_url=event.photo_url, signed_by=event.signed_by,
+                otp_confirmed=event.otp_confirmed, external_id=event.id,
+            )
+            if event.type == "delivery_attempted":
+                outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.DELIVERY_FAILED, payload={
+                    "station": shipment.station.code, "attempt": attempt.id, "reason": event.reason,
+                    "courier": (courier or shipment.courier).code if (courier or shipment.courier) else None,
+                    "attempted_at": event.occurred_at.isoformat(), "customer_response": None,
+                })
+        latest = shipment.status_changed_at
+        stale = (latest is not None and event.occurred_at < latest) or (shipment.status in TERMINAL and status not in TERMINAL)
+        if stale:
+            return "stale"
+        shipment.status = status
+        shipment.status_changed_at = event.occurred_at
+        fields = ["status", "status_changed_at", "updated_at"]
+        if courier:
+            shipment.courier = courier
+            fields.append("courier")
+        if event.eta:
+            shipment.eta = event.eta
+            fields.append("eta")
+        if status == ShipmentStatus.DELIVERED:
+            shipment.delivered_at = event.occurred_at
+            fields.append("delivered_at")
+        shipment.save(update_fields=fields)
+    return "applied"
+
+
+def scan_events_ingest(*, items: list) -> list[dict]:
+    """A batch: every valid event is kept, every invalid one is reported by its position and id."""
+    results = []
+    for index, raw in enumerate(items):
+        event_id = raw.get("id") if isinstance(raw, dict) else None
+        try:
+            outcome = scan_event_apply(event=scan_event_parse(raw))
+            results.append({"index": index, "id": event_id, "status": outcome})
+        except ScanEventInvalid as exc:
+            results.append({"index": index, "id": event_id, "status": "invalid", "error": str(exc)})
+    return results

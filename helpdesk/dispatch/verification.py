@@ -1,0 +1,15 @@
+"""HMAC-SHA256 signatures on dispatch traffic: `X-Dispatch-Signature: sha256=<hex of HMAC(raw body)>`."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+
+def dispatch_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def dispatch_signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
+    if not secret or not header:
+        return False
+    return hmac.compare_digest(dispatch_signature(body, secret), header.strip())

@@ -1,0 +1,1 @@
+"""The agents' web UI: inbox queues, the live conversation view with the shipment panel, tickets."""

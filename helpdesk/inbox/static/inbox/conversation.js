@@ -1,0 +1,103 @@
+/* The live conversation view: actions through the REST API (same services as the bot), updates over the agent socket. */
+(function () {
+  "use strict";
+  var root = document.querySelector("[data-conversation]");
+  var id = root.dataset.conversation;
+  var csrf = document.body.dataset.csrf;
+  var thread = document.getElementById("thread");
+  var toast = document.getElementById("toast");
+  var errorBox = document.getElementById("composer-error");
+
+  function say(text) { toast.textContent = text; toast.style.display = "block"; setTimeout(function () { toast.style.display = "none"; }, 3500); }
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      return r.text().then(function (t) {
+        var data = t ? JSON.parse(t) : {};
+        if (!r.ok) { var err = new Error(data.detail || ("HTTP " + r.status)); err.data = data; throw err; }
+        return data;
+      });
+    });
+  }
+  function bubble(m) {
+    if (thread.querySelector('[data-id="' + m.id + '"]')) return;
+    var css = m.is_internal_note && m.sender_kind === "agent" ? "note" : m.sender_kind;
+    var div = document.createElement("div"); div.className = "msg " + css; div.dataset.id = m.id;
+    var text = document.createElement("div"); text.className = "text"; text.textContent = m.text; // never HTML
+    var meta = document.createElement("div"); meta.className = "meta";
+    meta.textContent = (css === "note" ? "note" : m.sender_kind) + " · " + new Date(m.created_at).toLocaleTimeString() +
+      (m.direction === "out" && !m.is_internal_note ? " · " + m.delivery_status : "");
+    div.appendChild(text); div.appendChild(meta); thread.appendChild(div);
+    thread.scrollTop = thread.scrollHeight;
+  }
+  thread.scrollTop = thread.scrollHeight;
+
+  document.querySelectorAll("[data-action]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      api("POST", "/api/v1/conversations/" + id + "/" + button.dataset.action + "/").then(function () { location.reload(); })
+        .catch(function (e) { say(e.message); button.disabled = false; });
+    });
+  });
+
+  var text = document.getElementById("text");
+  var canned = document.getElementById("canned");
+  if (canned) canned.addEventListener("change", function () { if (canned.value) { text.value = canned.value; canned.value = ""; text.focus(); } });
+  var template = document.getElementById("template");
+  function post(internal) {
+    errorBox.textContent = "";
+    var body = { text: text.value, internal: internal, template_id: (!internal && template) ? template.value : "" };
+    return api("POST", "/api/v1/conversations/" + id + "/messages/", body)
+      .then(function (m) { bubble(m); text.value = ""; })
+      .catch(function (e) { errorBox.textContent = e.message; });
+  }
+  document.getElementById("send").addEventListener("click", function () { post(false); });
+  document.getElementById("note").addEventListener("click", function () { post(true); });
+
+  document.querySelectorAll("[data-shipment-action]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var tn = form.closest("[data-tracking]").dataset.tracking;
+      var action = form.dataset.shipmentAction;
+      var data = {};
+      new FormData(form).forEach(function (v, k) { data[k] = /_id$/.test(k) ? parseInt(v, 10) : v; });
+      var path = action === "verification"
+        ? "/api/v1/conversations/" + id + "/shipments/" + tn + "/verification/"
+        : "/api/v1/shipments/" + tn + "/" + action + "/";
+      api("POST", path, data).then(function (result) {
+        say(action === "verification" ? (result.verified ? "Already verified" : "Code sent to " + result.sent_to) : "Saved");
+        if (action !== "verification") setTimeout(function () { location.reload(); }, 600);
+      }).catch(function (e) { say(e.message); });
+    });
+  });
+
+  var ticketForm = document.getElementById("ticket-form");
+  ticketForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var data = { subject: ticketForm.subject.value, category: ticketForm.category.value, conversation: parseInt(id, 10) };
+    if (ticketForm.priority.value) data.priority = ticketForm.priority.value;
+    api("POST", "/api/v1/tickets/", data).then(function (t) { say("Ticket " + t.number + " opened"); setTimeout(function () { location.reload(); }, 600); })
+      .catch(function (e) { say(e.message); });
+  });
+
+  var proto = location.protocol === "https:" ? "wss://" : "ws://";
+  function connect() {
+    var socket = new WebSocket(proto + location.host + "/ws/agent/?conversation=" + id);
+    socket.onmessage = function (e) {
+      var data = JSON.parse(e.data);
+      if (data.type === "event" && data.event.kind === "message.new") bubble(data.event.message);
+      if (data.type === "event" && data.event.kind === "conversation.state") {
+        var state = document.getElementById("state"); state.textContent = data.event.state; state.className = "pill " + data.event.state;
+      }
+      if (data.type === "event" && data.event.kind === "message.status") {
+        var el = thread.querySelector('[data-id="' + data.event.message + '"] .meta');
+        if (el) el.textContent = el.textContent.replace(/· [a-z_]+$/, "· " + data.event.status);
+      }
+    };
+    socket.onclose = function () { setTimeout(connect, 2000); };
+  }
+  connect();
+})();

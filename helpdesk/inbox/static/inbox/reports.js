@@ -1,0 +1,24 @@
+/* Draws the supervisor charts from the numbers the page embeds (Chart.js, served locally). */
+(function () {
+  "use strict";
+  var data = JSON.parse(document.getElementById("chart-data").textContent);
+  var palette = ["#c8102e", "#0b57d0", "#137333", "#b06000", "#7b1fa2", "#00838f", "#5f6673", "#ad1457"];
+  function draw(id, type, labels, values, opts) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    new Chart(el, {
+      type: type,
+      data: { labels: labels, datasets: [{ data: values, label: (opts && opts.label) || "", borderColor: palette[1],
+        backgroundColor: type === "line" ? "rgba(11,87,208,.15)" : ((opts && opts.colors) || palette), fill: type === "line", tension: 0.25 }] },
+      options: { animation: false, responsive: true, plugins: { legend: { display: type === "doughnut" } },
+        scales: type === "doughnut" ? {} : { y: { beginAtZero: type !== "line" } } }
+    });
+    el.dataset.drawn = "true";
+  }
+  draw("chart-nps", "line", data.nps_trend.labels, data.nps_trend.values, { label: "NPS" });
+  draw("chart-nps-split", "doughnut", ["Promoters", "Passives", "Detractors"], data.nps_split, { colors: ["#137333", "#9aa0a6", "#c8102e"] });
+  draw("chart-complaints", "bar", data.complaints.labels, data.complaints.values);
+  draw("chart-complaints-trend", "line", data.complaints_trend.labels, data.complaints_trend.values, { label: "Complaints" });
+  draw("chart-failed", "bar", data.failed.labels, data.failed.values);
+  draw("chart-handoffs", "bar", data.handoffs.labels, data.handoffs.values);
+})();

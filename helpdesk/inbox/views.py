@@ -1,0 +1,118 @@
+"""Agents' pages. Reads come from selectors, every change goes through the REST API's services."""
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import render
+
+from helpdesk.conversations.messaging import REPLY_WINDOWS, reply_window_open
+from helpdesk.conversations.models import Message
+from helpdesk.conversations.selectors import QUEUES, conversations_visible_to, inbox_conversations, inbox_counts
+from helpdesk.customers.models import Language
+from helpdesk.network.selectors import delivery_windows_available, pickup_points_near
+from helpdesk.shipments.models import DeliveryAttempt, Shipment, TrackingEvent
+from helpdesk.tickets.models import Category, Priority
+from helpdesk.tickets.selectors import tickets_visible_to
+
+from .access import staff_required
+from .canned import WHATSAPP_TEMPLATES, canned_replies
+
+CHANNELS = [("webchat", "Web chat"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("wechat", "WeChat"), ("phone", "Phone")]
+
+
+@staff_required
+def inbox(request):
+    queue = request.GET.get("queue") or "waiting"
+    filters = {
+        "channel": request.GET.get("channel", ""),
+        "language": request.GET.get("language", ""),
+        "search": request.GET.get("q", ""),
+        "sla_soon": request.GET.get("sla") == "soon",
+    }
+    conversations = inbox_conversations(request.user, queue=queue, **filters)
+    return render(request, "inbox/inbox.html", {
+        "nav": "inbox", "queue": queue, "queues": QUEUES, "counts": inbox_counts(request.user),
+        "conversations": conversations, "filters": filters, "channels": CHANNELS, "languages": Language.choices,
+        "team_id": getattr(request.user.agent_profile, "team_id", None),
+    })
+
+
+@staff_required
+def conversation(request, pk: int):
+    convo = conversations_visible_to(request.user).select_related("identity").filter(pk=pk).first()
+    if convo is None:
+        raise Http404("No such conversation in your queues.")
+    messages = list(convo.messages.select_related("sender").order_by("id"))
+    shipments = list(
+        Shipment.objects.filter(conversations=convo)
+        .select_related("station", "courier", "delivery_window", "pickup_point")
+        .prefetch_related(
+            Prefetch("events", queryset=TrackingEvent.objects.order_by("-occurred_at", "-id")),
+            Prefetch("attempts", queryset=DeliveryAttempt.objects.select_related("courier").order_by("-attempted_at")),
+        )
+    )
+    panels = [
+        {
+            "shipment": s,
+            "windows": list(delivery_windows_available(station=s.station)),
+            "points": pickup_points_near(city=s.city, latitude=s.latitude, longitude=s.longitude),
+        }
+        for s in shipments
+    ]
+    window = REPLY_WINDOWS.get(convo.channel)
+    agent_name = request.user.get_full_name() or request.user.username
+    return render(request, "inbox/conversation.html", {
+        "nav": "inbox", "c": convo, "messages": messages, "panels": panels,
+        "window_open": reply_window_open(convo), "window_hours": int(window.total_seconds() // 3600) if window else None,
+        "templates": WHATSAPP_TEMPLATES if convo.channel == "whatsapp" else [],
+        "canned": canned_replies(convo.language, agent_name),
+        "opted_out": bool(convo.identity and convo.identity.opted_out_at),
+        "tickets": list(convo.tickets.order_by("-created_at")), "categories": Category.choices, "priorities": Priority.choices,
+    })
+
+
+@staff_required
+def tickets(request):
+    qs = tickets_visible_to(request.user).prefetch_related("shipments").order_by("-created_at")
+    status = request.GET.get("status", "")
+    if status:
+        qs = qs.filter(status=status)
+    # Drill-down from the reports: the tickets behind a number.
+    for param, lookup in (("category", "category"), ("priority", "priority"), ("station", "shipments__station__code"),
+                          ("courier", "shipments__courier__code"), ("channel", "channel")):
+        if request.GET.get(param):
+            qs = qs.filter(**{lookup: request.GET[param]})
+    if request.GET.get("from"):
+        qs = qs.filter(created_at__date__gte=request.GET["from"]) if _is_date(request.GET["from"]) else qs
+    if request.GET.get("to"):
+        qs = qs.filter(created_at__date__lte=request.GET["to"]) if _is_date(request.GET["to"]) else qs
+    qs = qs.distinct()
+    if request.GET.get("q"):
+        term = request.GET["q"].strip().upper()
+        qs = qs.filter(number=term) | qs.filter(shipments__tracking_number=term)
+    return render(request, "inbox/tickets.html", {"nav": "tickets", "tickets": list(qs[:100]), "status": status})
+
+
+@staff_required
+def ticket(request, number: str):
+    ticket = tickets_visible_to(request.user).prefetch_related("shipments", "comments__author", "history__actor").filter(
+        number=number.upper()).first()
+    if ticket is None:
+        raise Http404("No such ticket in your queues.")
+    return render(request, "inbox/ticket.html", {"nav": "tickets", "t": ticket})
+
+
+def _is_date(value: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def message_css(message: Message) -> str:
+    if message.is_internal_note and message.sender_kind == Message.SenderKind.AGENT:
+        return "note"
+    return message.sender_kind

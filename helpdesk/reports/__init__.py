@@ -1,0 +1,1 @@
+"""Supervisor reports: NPS, complaints, SLA, bot containment, failed deliveries; charts and CSV."""

@@ -1,0 +1,1 @@
+"""Shipments, their tracking events and delivery attempts, and every change a customer or agent makes."""

@@ -1,0 +1,35 @@
+"""Background jobs for shipments."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from .models import OneTimeCode
+
+logger = logging.getLogger(__name__)
+
+OTP_TEXT = {
+    "en": "Your ParcelDesk code is {code}. It expires in {minutes} minutes. Never share it.",
+    "zh-hans": "您的验证码是 {code}，{minutes} 分钟内有效，请勿告诉他人。",
+    "zh-hant": "您的驗證碼是 {code}，{minutes} 分鐘內有效，請勿告訴他人。",
+    "ru": "Ваш код: {code}. Он действует {minutes} мин. Никому его не сообщайте.",
+}
+
+
+@shared_task(bind=True, max_retries=5, retry_backoff=True, retry_jitter=True)
+def one_time_code_send(self, otp_id: int, code: str) -> str:
+    """Send the code by SMS to the phone on file (never to the chat that asked for it)."""
+    otp = OneTimeCode.objects.select_related("conversation").get(pk=otp_id)
+    text = OTP_TEXT.get(otp.conversation.language, OTP_TEXT["en"]).format(
+        code=code, minutes=settings.OTP_TTL_SECONDS // 60
+    )
+    from helpdesk.conversations.outbound import sms_send_direct
+
+    try:
+        return sms_send_direct(to=otp.phone, text=text, idempotency_key=f"otp-{otp.id}")
+    except Exception as exc:  # provider hiccups: try again with backoff
+        if getattr(exc, "retryable", True):
+            raise self.retry(exc=exc)
+        raise

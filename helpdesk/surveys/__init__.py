@@ -1,0 +1,1 @@
+"""Net Promoter Score answers collected after delivery."""

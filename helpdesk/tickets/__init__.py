@@ -1,0 +1,1 @@
+"""Tickets linked to shipments and conversations, SLA policies on business hours, and their audit."""

@@ -1,0 +1,1 @@
+"""Channel adapters: provider signature checks, payload parsing and outbound clients (no models)."""

@@ -1,0 +1,1 @@
+"""Twilio (SMS and WhatsApp): webhook signature checking, payload parsing, compliance keywords, REST sender."""

@@ -1,0 +1,1 @@
+"""Web chat: the customer's browser talks to the hub over a Channels web socket at /ws/webchat/."""
