@@ -12,4 +12,7 @@ def dispatch_signature(body: bytes, secret: str) -> str:
 def dispatch_signature_valid(*, body: bytes, header: str | None, secret: str) -> bool:
     if not secret or not header:
         return False
-    return hmac.compare_digest(dispatch_signature(body, secret), header.strip())
+    # Compare bytes: a forged header may carry any characters, and
+    # compare_digest refuses non-ASCII str.
+    expected = dispatch_signature(body, secret).encode()
+    return hmac.compare_digest(expected, header.strip().encode("utf-8", "surrogateescape"))

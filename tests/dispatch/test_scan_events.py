@@ -37,6 +37,9 @@ def test_forged_signature_is_refused_and_nothing_stored(client):
     assert not TrackingEvent.objects.exists()
     unsigned = client.post("/api/v1/dispatch/events/", {"events": []}, content_type="application/json")
     assert unsigned.status_code == 403
+    garbled = client.post("/api/v1/dispatch/events/", {"events": []}, content_type="application/json",
+                          HTTP_X_DISPATCH_SIGNATURE="sha256=ü")
+    assert garbled.status_code == 403 and garbled.json()["code"] == "signature_invalid"
 
 
 def test_batch_sent_twice_applies_each_event_once(client):
