@@ -209,7 +209,7 @@ class HandoffView(BotConversationView):
         "business_hours": serializers.CharField()}), **ERROR_RESPONSES})
     def post(self, request, conversation_id):
         data = validated(HandoffSerializer, request.data)
-        return Response(conversation_handoff(conversation=self.conversation(), reason=data["reason"]))
+        return Response(conversation_handoff(conversation=self.conversation(), reason=data["reason"], pause_bot=False))
 
 
 class LanguageSerializer(serializers.Serializer):

@@ -55,8 +55,13 @@ def queue_position(conversation: Conversation) -> int:
     ).count()
 
 
-def conversation_handoff(*, conversation: Conversation, reason: str) -> dict:
-    """Move a conversation from the bot to the agents' queue; the bot stays paused until hand-back."""
+def conversation_handoff(*, conversation: Conversation, reason: str, pause_bot: bool = True) -> dict:
+    """Move a conversation from the bot to the agents' queue; the bot stays paused until hand-back.
+
+    `pause_bot=False` when the bot itself asks (its action returns ConversationPaused): pausing the
+    tracker over Rasa's HTTP API while Rasa is still running that action would wait on Rasa's own
+    conversation lock.
+    """
     if reason not in HandoffReason.values:
         raise ApplicationError("reason_invalid", f"Reason must be one of {', '.join(HandoffReason.values)}.")
     with transaction.atomic():
@@ -71,9 +76,10 @@ def conversation_handoff(*, conversation: Conversation, reason: str) -> dict:
             conversation.team = conversation.team or team_for_language(conversation.language)
             conversation.save(update_fields=["state", "handoff_reason", "queued_at", "team", "updated_at"])
             _system_message(conversation, f"Handed to the agents' queue: {HandoffReason(reason).label}.")
-            from .tasks import rasa_tracker_pause
+            if pause_bot:
+                from .tasks import rasa_tracker_pause
 
-            transaction.on_commit(lambda: rasa_tracker_pause.delay(conversation.pk))
+                transaction.on_commit(lambda: rasa_tracker_pause.delay(conversation.pk))
             _publish_state(conversation, previous_team)
     now = timezone.now()
     position = queue_position(conversation) if conversation.state == ConversationState.QUEUED else 0

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The bot's checks: data and domain validation, unit tests of the components and
+# actions, training (cached), and the held-out NLU evaluation per language.
+source "$(dirname "$0")/common.sh"
+cd "$BOT_DIR"
+min_f1=${BOT_MIN_F1:-0.90}
+passed=0 failed=0
+check() {
+  local name=$1; shift
+  echo "-- bot: $name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "-- bot: $name FAILED" >&2; fi
+}
+check "rasa data validate" "$RASA" data validate --domain domain --data data --config config.yml --quiet
+check "unit tests (components, answers, actions)" "$BOT_VENV/bin/python" -m pytest -q tests
+model=$(bash scripts/train.sh) || { echo "bot: training failed" >&2; exit 1; }
+check "held-out NLU evaluation (macro F1 >= $min_f1 per language)" \
+  "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --min-f1 "$min_f1" --json results/nlu-eval.json
+echo "bot: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
