@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker, ValidationAction
@@ -35,6 +36,8 @@ logger = logging.getLogger(__name__)
 LANGUAGES = ("en", "zh-hans", "zh-hant", "ru")
 VERIFIED = "verified"
 SKIPPED = "__skipped__"
+# Turns the bot could not help with; two in a row bring in a colleague.
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
 
 # Slots that belong to one flow; cleared when a flow starts, ends or is cancelled.
 FLOW_SLOTS = [
@@ -155,7 +158,7 @@ class ValidateSlotMappings(ValidationAction):
 
     async def extract_fallback_count(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
-        if latest_intent(tracker) != "nlu_fallback" and tracker.get_slot("fallback_count"):
+        if latest_intent(tracker) not in NOT_UNDERSTOOD and tracker.get_slot("fallback_count"):
             return {"fallback_count": 0.0}
         return {}
 
@@ -259,19 +262,21 @@ class ActionTrackShipment(Action):
 # ---------------------------------------------------------------------------
 # Changes (reschedule, address, redirect): parcel, one-time code, choice, confirm.
 # ---------------------------------------------------------------------------
-class ChangeFormValidation(FormValidationAction):
-    """Shared steps of the forms that change a delivery."""
+class ChangeFormValidation(FormValidationAction, metaclass=ABCMeta):
+    """Shared steps of the forms that change a delivery (abstract: the action server skips it)."""
 
-    def name(self) -> Text:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        ...
 
     def after_verified(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                        tracking_number: str) -> Dict[Text, Any]:
         """Slots to set once the sender is verified for `tracking_number` (e.g. the windows on offer)."""
         return {}
 
+    @abstractmethod
     def form_slots(self, tracker: Tracker) -> List[Text]:
-        raise NotImplementedError
+        ...
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
         if tracker.get_slot("flow_blocked"):
@@ -636,7 +641,8 @@ class ActionHandoff(Action):
 
 
 class ActionFallback(Action):
-    """First time: say what the bot can do. Second time in a row: a colleague takes over."""
+    """Not understood, or not about parcels. First time: say what the bot can do.
+    Second time in a row: a colleague takes over."""
 
     def name(self) -> Text:
         return "action_fallback"
@@ -645,7 +651,8 @@ class ActionFallback(Action):
         count = int(tracker.get_slot("fallback_count") or 0) + 1
         if count >= 2:
             return handoff(dispatcher, tracker, "fallback")
-        dispatcher.utter_message(response="utter_default")
+        out_of_scope = latest_intent(tracker) == "out_of_scope"
+        dispatcher.utter_message(response="utter_out_of_scope" if out_of_scope else "utter_default")
         return [SlotSet("fallback_count", float(count))]
 
 
@@ -655,7 +662,7 @@ class ActionCancelForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_cancelled")
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + flow_reset()
+        return [SlotSet("requested_slot", None)] + flow_reset()
 
 
 # ---------------------------------------------------------------------------

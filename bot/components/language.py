@@ -14,11 +14,21 @@ def _convert(kind: str, text: str) -> str:
     return _converters[kind].convert(text)
 
 
+# Written Cantonese: these characters are the same in both scripts, but a customer
+# who types them is in Hong Kong and reads Traditional Chinese.
+CANTONESE_MARKERS = set("唔冇喺嘅咗哋啲嚟咩佢㗎喎嘢啱搵攞諗噉嗰")
+# Characters HK customers use as they are although OpenCC maps them to another
+# Traditional form (晒 "all" in 明白晒): they say nothing about the script.
+SCRIPT_NEUTRAL = set("晒")
+
+
 def han_variant(text: str) -> Tuple[str, bool]:
-    """zh-hant when the text has Traditional forms, zh-hans otherwise; bool = ambiguous."""
-    han = "".join(HAN_RE.findall(text))
+    """zh-hant when the text has Traditional forms or written Cantonese, zh-hans otherwise; bool = ambiguous."""
+    han = "".join(c for c in HAN_RE.findall(text) if c not in SCRIPT_NEUTRAL)
+    if not han:
+        return "zh-hans", True
     simplified = _convert("t2s", han)
-    if simplified != han:
+    if simplified != han or CANTONESE_MARKERS.intersection(han):
         return "zh-hant", False
     traditional = _convert("s2t", han)
     if traditional != han:

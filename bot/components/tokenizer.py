@@ -55,7 +55,10 @@ class ParcelTokenizer(Tokenizer):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["jieba", "opencc"]
+        # Rasa both imports these names and looks them up as distributions for the
+        # model fingerprint; opencc's module and distribution names differ, so only
+        # jieba is listed (opencc is pinned in requirements and imported on use).
+        return ["jieba"]
 
     @staticmethod
     def supported_languages() -> Optional[List[Text]]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Rasa server with its HTTP API on 127.0.0.1:5005 (token RASA_TOKEN), using the cached model.
 source "$(dirname "$0")/common.sh"
-model=$(bash "$BOT_DIR/scripts/train.sh")
+model=${RASA_MODEL:-$(bash "$BOT_DIR/scripts/train.sh")}
 cd "$BOT_DIR"
 exec "$RASA" run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
   --model "$model" --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --cors "http://127.0.0.1:8000"

@@ -79,6 +79,8 @@ def test_emoji_only_message_still_has_a_token(tokenizer):
     ("где моя посылка", "ru"),
     ("我的快递 SF1234567890123 到哪了", "zh-hans"),
     ("посылка RR123456789CN где", "ru"),
+    ("我喺屋企等咗成日", "zh-hant"),  # written Cantonese, same characters in both scripts
+    ("明白晒，唔該", "zh-hant"),
 ])
 def test_language_follows_the_script(text, language):
     assert detect_language(text)[0] == language
