@@ -75,7 +75,10 @@ def rasa_tracker_resume(self, conversation_id: int) -> None:
     from .messaging import bot_replies_store
     from .models import Conversation
 
-    rasa_tracker_events_append(conversation_id=conversation_id, events=[{"event": "resume"}])
+    # The bot's last action was the handoff, which paused it before it could listen; record
+    # the listen so the bot's rules see "customer spoke" and greet the customer back.
+    rasa_tracker_events_append(conversation_id=conversation_id,
+                               events=[{"event": "resume"}, {"event": "action", "name": "action_listen"}])
     replies = rasa_intent_trigger(conversation_id=conversation_id, intent="EXTERNAL_handback")
     if replies:
         bot_replies_store(conversation=Conversation.objects.get(pk=conversation_id), replies=replies)
