@@ -59,6 +59,10 @@ class Conversation(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "team", "-last_message_at"]),
             models.Index(fields=["assignee", "state"]),
+            # The inbox's waiting and closed queues in their display order, and the search by channel id (phone).
+            models.Index(fields=["state", "queued_at", "-id"], name="conversation_waiting_order"),
+            models.Index(fields=["state", "-closed_at", "-id"], name="conversation_closed_order"),
+            models.Index(fields=["external_user_id"], name="conversation_external_user"),
         ]
 
     def __str__(self) -> str:

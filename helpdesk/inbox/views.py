@@ -7,7 +7,9 @@ from django.shortcuts import render
 
 from helpdesk.conversations.messaging import REPLY_WINDOWS, reply_window_open
 from helpdesk.conversations.models import Message
-from helpdesk.conversations.selectors import QUEUES, conversations_visible_to, inbox_conversations, inbox_counts
+from helpdesk.conversations.selectors import (
+    INBOX_COUNT_CAP, QUEUES, conversation_thread, conversations_visible_to, inbox_conversations, inbox_counts,
+)
 from helpdesk.customers.models import Language
 from helpdesk.network.selectors import delivery_windows_available, pickup_points_near
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, TrackingEvent
@@ -31,7 +33,7 @@ def inbox(request):
     }
     conversations = inbox_conversations(request.user, queue=queue, **filters)
     return render(request, "inbox/inbox.html", {
-        "nav": "inbox", "queue": queue, "queues": QUEUES, "counts": inbox_counts(request.user),
+        "nav": "inbox", "queue": queue, "queues": QUEUES, "counts": inbox_counts(request.user), "count_cap": INBOX_COUNT_CAP,
         "conversations": conversations, "filters": filters, "channels": CHANNELS, "languages": Language.choices,
         "team_id": getattr(request.user.agent_profile, "team_id", None),
     })
@@ -42,7 +44,9 @@ def conversation(request, pk: int):
     convo = conversations_visible_to(request.user).select_related("identity").filter(pk=pk).first()
     if convo is None:
         raise Http404("No such conversation in your queues.")
-    messages = list(convo.messages.select_related("sender").order_by("id"))
+    before = request.GET.get("before", "")
+    paged_back = before.isdigit() and len(before) <= 18  # a message id; anything else shows the latest messages
+    messages, earlier = conversation_thread(convo, before=int(before) if paged_back else None)
     shipments = list(
         Shipment.objects.filter(conversations=convo)
         .select_related("station", "courier", "delivery_window", "pickup_point")
@@ -62,7 +66,8 @@ def conversation(request, pk: int):
     window = REPLY_WINDOWS.get(convo.channel)
     agent_name = request.user.get_full_name() or request.user.username
     return render(request, "inbox/conversation.html", {
-        "nav": "inbox", "c": convo, "messages": messages, "panels": panels,
+        "nav": "inbox", "c": convo, "messages": messages, "earlier": earlier, "paged_back": paged_back,
+        "panels": panels,
         "window_open": reply_window_open(convo), "window_hours": int(window.total_seconds() // 3600) if window else None,
         "templates": WHATSAPP_TEMPLATES if convo.channel == "whatsapp" else [],
         "canned": canned_replies(convo.language, agent_name),
