@@ -14,7 +14,8 @@ RASA="$BOT_VENV/bin/rasa"
 # Custom components and actions import `components.*` and `actions.*`.
 export PYTHONPATH="$BOT_DIR${PYTHONPATH:+:$PYTHONPATH}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false
-export RASA_TOKEN=${RASA_TOKEN:-parceldesk-rasa-token}
+export RASA_TOKEN=${RASA_TOKEN:-dev-rasa-token}
+export HELPDESK_API_TOKEN=${HELPDESK_API_TOKEN:-dev-helpdesk-token}
 export HELPDESK_URL=${HELPDESK_URL:-http://127.0.0.1:8000}
 
 # The model depends on the pipeline code too, so the key covers components/.
