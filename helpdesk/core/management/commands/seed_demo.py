@@ -190,7 +190,10 @@ class Command(BaseCommand):
 
     def _shipment(self, tn, info, status, phone):
         language = info["language"]
-        created = self.now - dt.timedelta(days=self.rng.randrange(1, 20), hours=self.rng.randrange(0, 23))
+        if status in (ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED):
+            created = self.now - dt.timedelta(days=self.rng.randrange(1, 20), hours=self.rng.randrange(0, 23))
+        else:  # still on its way: created in the last few days, so its last scan is recent
+            created = self.now - dt.timedelta(hours=self.rng.randrange(6, 72))
         customer = Customer.objects.filter(phone=phone).first() or Customer.objects.create(
             name=self.rng.choice(NAMES[language]), phone=phone, language=language)
         window = self.rng.choice([w for w in info["windows"] if w.date > timezone.localdate() and w.booked < w.capacity])
