@@ -8,6 +8,7 @@ RUN pip install --no-cache-dir uv && uv pip install --system --require-hashes -r
 COPY manage.py ./
 COPY helpdesk helpdesk
 COPY integrations integrations
+COPY locale locale
 RUN DJANGO_SECRET_KEY=build HELPDESK_API_TOKEN=build python manage.py collectstatic --no-input
 USER nobody
 EXPOSE 8000

@@ -1,6 +1,7 @@
 """Teams and staff roles."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 
 class Team(models.Model):
@@ -13,9 +14,9 @@ class Team(models.Model):
 
 
 class Role(models.TextChoices):
-    AGENT = "agent", "Agent"
-    SUPERVISOR = "supervisor", "Supervisor"
-    ADMIN = "admin", "Admin"
+    AGENT = "agent", pgettext_lazy("staff role", "Agent")
+    SUPERVISOR = "supervisor", pgettext_lazy("staff role", "Supervisor")
+    ADMIN = "admin", pgettext_lazy("staff role", "Admin")
 
 
 class AgentProfile(models.Model):

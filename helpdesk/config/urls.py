@@ -1,6 +1,7 @@
 """Top-level URLs: admin, REST API v1, OpenAPI schema and docs, health."""
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 import helpdesk.core.converters  # noqa: F401  (registers <tracking:> and <ticket:>)
@@ -22,7 +23,8 @@ urlpatterns = [
     path("track/", track, name="track"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the top bar's language switcher
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # gettext() for the inbox scripts
     path("inbox/", include("helpdesk.inbox.urls")),
     path("reports/", include("helpdesk.reports.urls")),
     path("webhooks/", include("integrations.webhook_urls")),

@@ -1,24 +1,25 @@
 """Conversation (bot / queued / agent / closed) and Message (direction, sender kind, delivery status)."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django.db.models import Q
 
 from helpdesk.core.models import TimeStampedModel
 
 
 class ConversationState(models.TextChoices):
-    BOT = "bot", "With the bot"
-    QUEUED = "queued", "Waiting for an agent"
-    AGENT = "agent", "With an agent"
-    CLOSED = "closed", "Closed"
+    BOT = "bot", _("With the bot")
+    QUEUED = "queued", _("Waiting for an agent")
+    AGENT = "agent", _("With an agent")
+    CLOSED = "closed", _("Closed")
 
 
 class HandoffReason(models.TextChoices):
-    REQUESTED = "requested", "Customer asked for a human"
-    FALLBACK = "fallback", "Bot did not understand twice"
-    URGENT_COMPLAINT = "urgent_complaint", "Urgent complaint"
-    OTP_LOCKED = "otp_locked", "Verification failed"
-    AGENT_TAKEOVER = "agent_takeover", "Agent took over"
+    REQUESTED = "requested", _("Customer asked for a human")
+    FALLBACK = "fallback", _("Bot did not understand twice")
+    URGENT_COMPLAINT = "urgent_complaint", _("Urgent complaint")
+    OTP_LOCKED = "otp_locked", _("Verification failed")
+    AGENT_TAKEOVER = "agent_takeover", _("Agent took over")
 
 
 class Conversation(TimeStampedModel):
@@ -71,24 +72,24 @@ class Conversation(TimeStampedModel):
 
 class Message(models.Model):
     class Direction(models.TextChoices):
-        INBOUND = "in", "Inbound"
-        OUTBOUND = "out", "Outbound"
+        INBOUND = "in", _("Inbound")
+        OUTBOUND = "out", _("Outbound")
 
     class SenderKind(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        BOT = "bot", "Bot"
-        AGENT = "agent", "Agent"
-        SYSTEM = "system", "System"
+        CUSTOMER = "customer", _("Customer")
+        BOT = "bot", _("Bot")
+        AGENT = "agent", _("Agent")
+        SYSTEM = "system", _("System")
 
     class DeliveryStatus(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSED = "processed", "Processed"
-        PENDING = "pending", "Waiting to send"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
-        NOT_SENT = "not_sent", "Not sent (internal)"
+        RECEIVED = "received", pgettext_lazy("message delivery status", "Received")
+        PROCESSED = "processed", pgettext_lazy("message delivery status", "Processed")
+        PENDING = "pending", pgettext_lazy("message delivery status", "Waiting to send")
+        SENT = "sent", pgettext_lazy("message delivery status", "Sent")
+        DELIVERED = "delivered", pgettext_lazy("message delivery status", "Delivered")
+        READ = "read", pgettext_lazy("message delivery status", "Read")
+        FAILED = "failed", pgettext_lazy("message delivery status", "Failed")
+        NOT_SENT = "not_sent", pgettext_lazy("message delivery status", "Not sent (internal)")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)

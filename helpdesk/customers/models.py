@@ -1,5 +1,6 @@
 """A customer and each address (phone, WhatsApp id, WeChat OpenID, web visitor) they reach us from."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.core.models import TimeStampedModel
 
@@ -23,11 +24,11 @@ class Customer(TimeStampedModel):
 
 class ChannelIdentity(TimeStampedModel):
     class Channel(models.TextChoices):
-        SMS = "sms", "SMS"
-        WHATSAPP = "whatsapp", "WhatsApp"
-        WECHAT = "wechat", "WeChat"
-        WEBCHAT = "webchat", "Web chat"
-        PHONE = "phone", "Phone call"
+        SMS = "sms", _("SMS")
+        WHATSAPP = "whatsapp", _("WhatsApp")
+        WECHAT = "wechat", _("WeChat")
+        WEBCHAT = "webchat", _("Web chat")
+        PHONE = "phone", _("Phone call")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     channel = models.CharField(max_length=20, choices=Channel.choices)

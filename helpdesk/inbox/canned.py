@@ -1,4 +1,5 @@
 """Canned replies in the four languages, offered in the composer by the conversation's language."""
+from django.utils.translation import gettext_lazy as _
 
 CANNED = [
     ("greeting", {
@@ -29,8 +30,8 @@ CANNED = [
 
 # Approved WhatsApp templates (ContentSid) that may be sent outside the 24-hour window.
 WHATSAPP_TEMPLATES = [
-    ("HX0000000000000000000000000000follow", "Follow-up: we have an update about your parcel, reply to continue"),
-    ("HX00000000000000000000000000resched", "Your delivery can be rescheduled: reply to choose a new time"),
+    ("HX0000000000000000000000000000follow", _("Follow-up: we have an update about your parcel, reply to continue")),
+    ("HX00000000000000000000000000resched", _("Your delivery can be rescheduled: reply to choose a new time")),
 ]
 
 

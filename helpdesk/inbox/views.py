@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext as _, gettext_lazy
 
 from helpdesk.conversations.messaging import REPLY_WINDOWS, reply_window_open
 from helpdesk.conversations.models import Message
@@ -19,7 +20,8 @@ from helpdesk.tickets.selectors import tickets_visible_to
 from .access import staff_required
 from .canned import WHATSAPP_TEMPLATES, canned_replies
 
-CHANNELS = [("webchat", "Web chat"), ("sms", "SMS"), ("whatsapp", "WhatsApp"), ("wechat", "WeChat"), ("phone", "Phone")]
+CHANNELS = [("webchat", gettext_lazy("Web chat")), ("sms", gettext_lazy("SMS")), ("whatsapp", gettext_lazy("WhatsApp")),
+            ("wechat", gettext_lazy("WeChat")), ("phone", gettext_lazy("Phone"))]
 
 
 @staff_required
@@ -43,7 +45,7 @@ def inbox(request):
 def conversation(request, pk: int):
     convo = conversations_visible_to(request.user).select_related("identity").filter(pk=pk).first()
     if convo is None:
-        raise Http404("No such conversation in your queues.")
+        raise Http404(_("No such conversation in your queues."))
     before = request.GET.get("before", "")
     paged_back = before.isdigit() and len(before) <= 18  # a message id; anything else shows the latest messages
     messages, earlier = conversation_thread(convo, before=int(before) if paged_back else None)
@@ -103,7 +105,7 @@ def ticket(request, number: str):
     ticket = tickets_visible_to(request.user).prefetch_related("shipments", "comments__author", "history__actor").filter(
         number=number.upper()).first()
     if ticket is None:
-        raise Http404("No such ticket in your queues.")
+        raise Http404(_("No such ticket in your queues."))
     return render(request, "inbox/ticket.html", {"nav": "tickets", "t": ticket})
 
 

@@ -1,5 +1,6 @@
 """Stations, couriers, pickup points (lockers and staffed stations) and delivery windows."""
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import F, Q
 
 from helpdesk.core.models import TimeStampedModel
@@ -31,8 +32,8 @@ class Courier(TimeStampedModel):
 
 class PickupPoint(TimeStampedModel):
     class Kind(models.TextChoices):
-        LOCKER = "locker", "Parcel locker"
-        STATION = "station", "Pickup station"
+        LOCKER = "locker", _("Parcel locker")
+        STATION = "station", _("Pickup station")
 
     code = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)

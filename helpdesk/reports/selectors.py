@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
@@ -93,7 +94,9 @@ def _tickets_qs(period: Period):
 def complaints_report(period: Period) -> dict:
     qs = _tickets_qs(period).filter(category__in=COMPLAINT_CATEGORIES)
     labels = dict(Category.choices)
-    by_category = [{"category": r["category"], "label": labels[r["category"]].split(": ", 1)[-1], "total": r["total"]}
+    # "Complaint: late delivery" is shown as "late delivery" (in Chinese the colon is full-width).
+    by_category = [{"category": r["category"], "label": re.split(r"[:：] ?", str(labels[r["category"]]), maxsplit=1)[-1],
+                    "total": r["total"]}
                    for r in qs.values("category").annotate(total=Count("id", distinct=True)).order_by("-total", "category")]
     by_station = list(qs.filter(shipments__isnull=False).values(station=F("shipments__station__code"))
                       .annotate(total=Count("id", distinct=True)).order_by("-total", "station"))

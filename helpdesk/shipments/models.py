@@ -1,21 +1,22 @@
 """Shipment, TrackingEvent, DeliveryAttempt, ShipmentChange (audit) and OneTimeCode."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.db.models import Q
 
 from helpdesk.core.models import TimeStampedModel
 
 
 class ShipmentStatus(models.TextChoices):
-    CREATED = "created", "Label created"
-    PICKED_UP = "picked_up", "Picked up"
-    IN_TRANSIT = "in_transit", "In transit"
-    AT_STATION = "at_station", "At delivery station"
-    OUT_FOR_DELIVERY = "out_for_delivery", "Out for delivery"
-    DELIVERY_FAILED = "delivery_failed", "Delivery attempt failed"
-    DELIVERED = "delivered", "Delivered"
-    RETURNED = "returned", "Returned to sender"
-    EXCEPTION = "exception", "Exception"
+    CREATED = "created", _("Label created")
+    PICKED_UP = "picked_up", _("Picked up")
+    IN_TRANSIT = "in_transit", _("In transit")
+    AT_STATION = "at_station", _("At delivery station")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery attempt failed")
+    DELIVERED = "delivered", _("Delivered")
+    RETURNED = "returned", _("Returned to sender")
+    EXCEPTION = "exception", _("Exception")
 
 
 # Statuses in which the customer may still reschedule, change the address or redirect.
@@ -96,18 +97,18 @@ class TrackingEvent(models.Model):
 
 class DeliveryAttempt(models.Model):
     class Outcome(models.TextChoices):
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     class Reason(models.TextChoices):
         NONE = "", "—"
-        RECIPIENT_ABSENT = "recipient_absent", "Recipient absent"
-        ADDRESS_WRONG = "address_wrong", "Address wrong or incomplete"
-        REFUSED = "refused", "Refused by recipient"
-        NO_ACCESS = "no_access", "No access to building"
-        LOCKER_FULL = "locker_full", "Locker full"
-        DAMAGED = "damaged", "Parcel damaged"
-        OTHER = "other", "Other"
+        RECIPIENT_ABSENT = "recipient_absent", _("Recipient absent")
+        ADDRESS_WRONG = "address_wrong", _("Address wrong or incomplete")
+        REFUSED = "refused", _("Refused by recipient")
+        NO_ACCESS = "no_access", _("No access to building")
+        LOCKER_FULL = "locker_full", _("Locker full")
+        DAMAGED = "damaged", _("Parcel damaged")
+        OTHER = "other", _("Other")
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="attempts")
     courier = models.ForeignKey("network.Courier", null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
@@ -130,20 +131,20 @@ class DeliveryAttempt(models.Model):
 
 
 class ActorKind(models.TextChoices):
-    CUSTOMER = "customer", "Customer (via bot)"
-    AGENT = "agent", "Agent"
-    SYSTEM = "system", "System"
-    COURIER = "courier", "Courier scan"
+    CUSTOMER = "customer", _("Customer (via bot)")
+    AGENT = "agent", _("Agent")
+    SYSTEM = "system", _("System")
+    COURIER = "courier", _("Courier scan")
 
 
 class ShipmentChange(models.Model):
     """Audit: who changed what on a shipment, when, on which channel, before and after."""
 
     class Kind(models.TextChoices):
-        RESCHEDULE = "reschedule", "Rescheduled"
-        ADDRESS_CHANGE = "address_change", "Address changed"
-        REDIRECT = "redirect", "Redirected to pickup point"
-        VERIFIED = "verified", "Sender verified as recipient"
+        RESCHEDULE = "reschedule", _("Rescheduled")
+        ADDRESS_CHANGE = "address_change", _("Address changed")
+        REDIRECT = "redirect", _("Redirected to pickup point")
+        VERIFIED = "verified", _("Sender verified as recipient")
 
     shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="changes")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from helpdesk.core.errors import NotFound
 
@@ -25,15 +26,15 @@ def track(request):
         key = f"public-track:{request.META.get('REMOTE_ADDR', '')}"
         cache.add(key, 0, timeout=600)
         if cache.incr(key) > LOOKUPS_PER_IP:
-            context["error"] = "Too many look-ups from your network; please try again in a few minutes."
+            context["error"] = _("Too many look-ups from your network; please try again in a few minutes.")
             return render(request, "shipments/track.html", context, status=429)
         if not number.isalnum() or len(number) > 40:
-            context["error"] = "A tracking number has only letters and digits, like SF1234567890."
+            context["error"] = _("A tracking number has only letters and digits, like SF1234567890.")
             return render(request, "shipments/track.html", context, status=400)
         try:
             shipment = shipment_get(tracking_number=number)
         except NotFound:
-            context["error"] = f"We could not find {number}. Check the number on your receipt or SMS."
+            context["error"] = _("We could not find %(number)s. Check the number on your receipt or SMS.") % {"number": number}
             return render(request, "shipments/track.html", context, status=404)
         events = list(shipment.events.order_by("-occurred_at", "-id"))
         context.update(

@@ -1,38 +1,39 @@
 """Ticket, TicketComment, TicketEvent (audit), SlaPolicy and BusinessHours."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from helpdesk.core.models import TimeStampedModel
 
 
 class Category(models.TextChoices):
-    COMPLAINT_LATE = "complaint_late", "Complaint: late delivery"
-    COMPLAINT_DAMAGED = "complaint_damaged", "Complaint: damaged parcel"
-    COMPLAINT_LOST = "complaint_lost", "Complaint: lost parcel"
-    COMPLAINT_COURIER_CONDUCT = "complaint_courier_conduct", "Complaint: courier conduct"
-    COMPLAINT_FAKE_ATTEMPT = "complaint_fake_attempt", "Complaint: fake delivery attempt"
-    COMPLAINT_OTHER = "complaint_other", "Complaint: other"
-    DELIVERY_CHANGE = "delivery_change", "Delivery change request"
-    INQUIRY = "inquiry", "Inquiry"
-    OTHER = "other", "Other"
+    COMPLAINT_LATE = "complaint_late", _("Complaint: late delivery")
+    COMPLAINT_DAMAGED = "complaint_damaged", _("Complaint: damaged parcel")
+    COMPLAINT_LOST = "complaint_lost", _("Complaint: lost parcel")
+    COMPLAINT_COURIER_CONDUCT = "complaint_courier_conduct", _("Complaint: courier conduct")
+    COMPLAINT_FAKE_ATTEMPT = "complaint_fake_attempt", _("Complaint: fake delivery attempt")
+    COMPLAINT_OTHER = "complaint_other", _("Complaint: other")
+    DELIVERY_CHANGE = "delivery_change", _("Delivery change request")
+    INQUIRY = "inquiry", _("Inquiry")
+    OTHER = "other", _("Other")
 
 
 COMPLAINT_CATEGORIES = {c for c in Category.values if c.startswith("complaint_")}
 
 
 class Priority(models.TextChoices):
-    LOW = "low", "Low"
-    NORMAL = "normal", "Normal"
-    HIGH = "high", "High"
-    URGENT = "urgent", "Urgent"
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
 
 
 class TicketStatus(models.TextChoices):
-    NEW = "new", "New"
-    OPEN = "open", "Open"
-    PENDING = "pending", "Waiting on customer"
-    RESOLVED = "resolved", "Resolved"
-    CLOSED = "closed", "Closed"
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 class SlaPolicy(models.Model):

@@ -64,6 +64,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -123,9 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/inbox/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
+# The staff UI's languages; each name is written in its own language, as the switcher shows it.
+# An agent's choice lives in the language cookie (set_language); otherwise the browser's Accept-Language.
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("zh-hant", "繁體中文"), ("ru", "Русский")]
-LOCALE_PATHS = [BASE_DIR / "helpdesk" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # compiled .mo files are committed, so a clone needs no gettext
 TIME_ZONE = env("TIME_ZONE", default="Asia/Shanghai")  # the contact centre's business-hours zone
 USE_I18N = True
 USE_TZ = True

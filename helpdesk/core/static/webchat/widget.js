@@ -1,19 +1,21 @@
 /* ParcelDesk web chat widget. Embed with one tag:
  *   <script src="https://HELPDESK/static/webchat/widget.js" defer></script>
  * Optional attributes: data-open="true", data-message="Where is SF1234567890?" (pre-filled text),
- * data-title="Customer service". The visitor id lives in localStorage, so the chat survives reloads. */
+ * data-title="Customer service", data-lang="zh-hans" (en, zh-hans, zh-hant or ru; otherwise the browser's
+ * language). The visitor id lives in localStorage, so the chat survives reloads. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var base = new URL(script.src, location.href);
   var wsUrl = (base.protocol === "https:" ? "wss://" : "ws://") + base.host + "/ws/webchat/";
   var T = {
-    en: { title: "Customer service", placeholder: "Type your message…", send: "Send", offline: "Reconnecting…", hello: "Hi! Ask me about your parcel: tracking, delivery time, address, complaints." },
-    "zh-hans": { title: "在线客服", placeholder: "请输入消息…", send: "发送", offline: "正在重新连接…", hello: "您好！可以帮您查快递、改派送时间或地址、投诉建议。" },
-    "zh-hant": { title: "線上客服", placeholder: "請輸入訊息…", send: "傳送", offline: "正在重新連線…", hello: "您好！可以幫您查包裹、改派送時間或地址、投訴。" },
-    ru: { title: "Служба поддержки", placeholder: "Введите сообщение…", send: "Отправить", offline: "Переподключение…", hello: "Здравствуйте! Помогу отследить посылку, перенести доставку, сменить адрес." }
+    en: { title: "Customer service", placeholder: "Type your message…", send: "Send", close: "Close", offline: "Reconnecting…", hello: "Hi! Ask me about your parcel: tracking, delivery time, address, complaints." },
+    "zh-hans": { title: "在线客服", placeholder: "请输入消息…", send: "发送", close: "关闭", offline: "正在重新连接…", hello: "您好！可以帮您查快递、改派送时间或地址、投诉建议。" },
+    "zh-hant": { title: "線上客服", placeholder: "請輸入訊息…", send: "傳送", close: "關閉", offline: "正在重新連線…", hello: "您好！可以幫您查包裹、改派送時間或地址、投訴。" },
+    ru: { title: "Служба поддержки", placeholder: "Введите сообщение…", send: "Отправить", close: "Закрыть", offline: "Переподключение…", hello: "Здравствуйте! Помогу отследить посылку, перенести доставку, сменить адрес." }
   };
   function lang() {
+    if (T[script.dataset.lang]) return script.dataset.lang; // the host page's language, e.g. the tracking page's
     var l = (navigator.language || "en").toLowerCase();
     if (l.indexOf("zh") === 0) return (l.indexOf("tw") > 0 || l.indexOf("hk") > 0 || l.indexOf("hant") > 0) ? "zh-hant" : "zh-hans";
     if (l.indexOf("ru") === 0) return "ru";
@@ -55,7 +57,7 @@
   button.className = "pd-chat-btn"; button.type = "button"; button.textContent = t.title;
   var panel = document.createElement("div");
   panel.className = "pd-chat"; panel.setAttribute("role", "dialog"); panel.setAttribute("aria-label", t.title);
-  panel.innerHTML = '<div class="pd-head"><span>' + t.title + ' <span class="pd-status"></span></span><button type="button" aria-label="Close">×</button></div>' +
+  panel.innerHTML = '<div class="pd-head"><span>' + t.title + ' <span class="pd-status"></span></span><button type="button" aria-label="' + t.close + '">×</button></div>' +
     '<div class="pd-log" aria-live="polite"></div><form class="pd-form"><input maxlength="2000" autocomplete="off"><button type="submit"></button></form>';
   document.body.appendChild(button); document.body.appendChild(panel);
   var log = panel.querySelector(".pd-log"), form = panel.querySelector("form"), input = form.querySelector("input");

@@ -8,6 +8,20 @@
   var toast = document.getElementById("toast");
   var errorBox = document.getElementById("composer-error");
 
+  // Words from Django's JavaScript catalogue (/jsi18n/, loaded by base.html) in the agent's language.
+  var SENDERS = { customer: pgettext("message sender", "Customer"), bot: pgettext("message sender", "Bot"),
+    agent: pgettext("message sender", "Agent"), system: "" };
+  var STATES = { bot: gettext("With the bot"), queued: gettext("Waiting for an agent"), agent: gettext("With an agent"),
+    closed: gettext("Closed") };
+  var DELIVERY = {
+    received: pgettext("message delivery status", "Received"), processed: pgettext("message delivery status", "Processed"),
+    pending: pgettext("message delivery status", "Waiting to send"), sent: pgettext("message delivery status", "Sent"),
+    delivered: pgettext("message delivery status", "Delivered"), read: pgettext("message delivery status", "Read"),
+    failed: pgettext("message delivery status", "Failed"),
+    not_sent: pgettext("message delivery status", "Not sent (internal)")
+  };
+  var lang = document.documentElement.lang || undefined;
+
   function say(text) { toast.textContent = text; toast.style.display = "block"; setTimeout(function () { toast.style.display = "none"; }, 3500); }
   function api(method, path, body) {
     return fetch(path, {
@@ -28,8 +42,14 @@
     var div = document.createElement("div"); div.className = "msg " + css; div.dataset.id = m.id;
     var text = document.createElement("div"); text.className = "text"; text.textContent = m.text; // never HTML
     var meta = document.createElement("div"); meta.className = "meta";
-    meta.textContent = (css === "note" ? "note" : m.sender_kind) + " · " + new Date(m.created_at).toLocaleTimeString() +
-      (m.direction === "out" && !m.is_internal_note ? " · " + m.delivery_status : "");
+    var who = m.sender_kind === "agent" && m.sender ? m.sender : SENDERS[m.sender_kind];
+    if (css === "note") who = interpolate(gettext("%(who)s · internal note"), { who: who }, true);
+    meta.textContent = who + " · " + new Date(m.created_at).toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    if (m.direction === "out" && !m.is_internal_note) {
+      var status = document.createElement("span"); status.className = "status";
+      status.textContent = DELIVERY[m.delivery_status] || m.delivery_status;
+      meta.appendChild(document.createTextNode(" · ")); meta.appendChild(status);
+    }
     div.appendChild(text); div.appendChild(meta); thread.appendChild(div);
     thread.scrollTop = thread.scrollHeight;
   }
@@ -68,7 +88,9 @@
         ? "/api/v1/conversations/" + id + "/shipments/" + tn + "/verification/"
         : "/api/v1/shipments/" + tn + "/" + action + "/";
       api("POST", path, data).then(function (result) {
-        say(action === "verification" ? (result.verified ? "Already verified" : "Code sent to " + result.sent_to) : "Saved");
+        say(action === "verification"
+          ? (result.verified ? gettext("Already verified") : interpolate(gettext("Code sent to %(phone)s"), { phone: result.sent_to }, true))
+          : gettext("Saved"));
         if (action !== "verification") setTimeout(function () { location.reload(); }, 600);
       }).catch(function (e) { say(e.message); });
     });
@@ -79,7 +101,7 @@
     event.preventDefault();
     var data = { subject: ticketForm.subject.value, category: ticketForm.category.value, conversation: parseInt(id, 10) };
     if (ticketForm.priority.value) data.priority = ticketForm.priority.value;
-    api("POST", "/api/v1/tickets/", data).then(function (t) { say("Ticket " + t.number + " opened"); setTimeout(function () { location.reload(); }, 600); })
+    api("POST", "/api/v1/tickets/", data).then(function (t) { say(interpolate(gettext("Ticket %(number)s opened"), { number: t.number }, true)); setTimeout(function () { location.reload(); }, 600); })
       .catch(function (e) { say(e.message); });
   });
 
@@ -90,11 +112,12 @@
       var data = JSON.parse(e.data);
       if (data.type === "event" && data.event.kind === "message.new") bubble(data.event.message);
       if (data.type === "event" && data.event.kind === "conversation.state") {
-        var state = document.getElementById("state"); state.textContent = data.event.state; state.className = "pill " + data.event.state;
+        var state = document.getElementById("state");
+        state.textContent = STATES[data.event.state] || data.event.state; state.className = "pill " + data.event.state;
       }
       if (data.type === "event" && data.event.kind === "message.status") {
-        var el = thread.querySelector('[data-id="' + data.event.message + '"] .meta');
-        if (el) el.textContent = el.textContent.replace(/· [a-z_]+$/, "· " + data.event.status);
+        var el = thread.querySelector('[data-id="' + data.event.message + '"] .meta .status');
+        if (el) el.textContent = DELIVERY[data.event.status] || data.event.status;
       }
     };
     socket.onclose = function () { setTimeout(connect, 2000); };

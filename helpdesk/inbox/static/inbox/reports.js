@@ -1,4 +1,4 @@
-/* Draws the supervisor charts from the numbers the page embeds (Chart.js, served locally). */
+/* Draws the supervisor charts from the numbers the page embeds (Chart.js, served locally); words from /jsi18n/. */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("chart-data").textContent);
@@ -15,10 +15,10 @@
     });
     el.dataset.drawn = "true";
   }
-  draw("chart-nps", "line", data.nps_trend.labels, data.nps_trend.values, { label: "NPS" });
-  draw("chart-nps-split", "doughnut", ["Promoters", "Passives", "Detractors"], data.nps_split, { colors: ["#137333", "#9aa0a6", "#c8102e"] });
+  draw("chart-nps", "line", data.nps_trend.labels, data.nps_trend.values, { label: gettext("NPS") });
+  draw("chart-nps-split", "doughnut", [gettext("Promoters"), gettext("Passives"), gettext("Detractors")], data.nps_split, { colors: ["#137333", "#9aa0a6", "#c8102e"] });
   draw("chart-complaints", "bar", data.complaints.labels, data.complaints.values);
-  draw("chart-complaints-trend", "line", data.complaints_trend.labels, data.complaints_trend.values, { label: "Complaints" });
+  draw("chart-complaints-trend", "line", data.complaints_trend.labels, data.complaints_trend.values, { label: gettext("Complaints") });
   draw("chart-failed", "bar", data.failed.labels, data.failed.values);
   draw("chart-handoffs", "bar", data.handoffs.labels, data.handoffs.values);
 })();
