@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY311 ?= python3.11
 PY310 ?= $(shell (pyenv root 2>/dev/null || echo $$HOME/.pyenv))/versions/3.10.13/bin/python
 
-.PHONY: run test test-helpdesk test-bot bot bench bench-hub bench-nlu bench-scale bench-dispatch lock venv migrate seed
+.PHONY: run test test-helpdesk test-bot bot bench bench-hub bench-nlu bench-scale bench-dispatch lock venv migrate seed messages
 
 run:            ## set up and start everything on the embedded default, with demo data
 	@bash scripts/run.sh
@@ -34,6 +34,9 @@ lock:           ## re-lock the pinned requirement files with hashes
 	uv pip compile --python-version 3.11 --generate-hashes requirements/helpdesk.in -o requirements/helpdesk.lock
 	uv pip compile --python-version 3.11 --generate-hashes requirements/dev.in -o requirements/dev.lock
 	uv pip compile --python-version 3.10 --generate-hashes bot/requirements.in -o bot/requirements.lock
+
+messages:       ## re-extract UI strings into locale/*/LC_MESSAGES/*.po and compile the .mo files (needs gettext)
+	@bash scripts/messages.sh
 
 migrate:
 	@$$(scripts/ensure_venv.sh helpdesk-dev $(PY311) requirements/dev.lock)/bin/python manage.py migrate

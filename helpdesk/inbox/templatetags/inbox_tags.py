@@ -41,7 +41,8 @@ def message_bubble(m):
     label = gettext("%(who)s · internal note") % {"who": who} if css == "note" else who
     status = "" if m.direction == "in" or m.is_internal_note else format_html(
         ' · <span class="status">{}</span>', m.get_delivery_status_display())
+    when = dateformat.format(timezone.localtime(m.created_at), gettext("j M H:i"))
     return format_html(
-        '<div class="msg {}" data-id="{}"><div class="text">{}</div><div class="meta">{} · {}{}</div></div>',
-        css, m.id, m.text, label, dateformat.format(timezone.localtime(m.created_at), gettext("j M H:i")), status,
+        '<div class="msg {}" data-id="{}"><div class="text">{}</div><div class="meta">{}{}{}</div></div>',
+        css, m.id, m.text, f"{label} · " if label else "", when, status,
     )

@@ -44,7 +44,7 @@
     var meta = document.createElement("div"); meta.className = "meta";
     var who = m.sender_kind === "agent" && m.sender ? m.sender : SENDERS[m.sender_kind];
     if (css === "note") who = interpolate(gettext("%(who)s · internal note"), { who: who }, true);
-    meta.textContent = who + " · " + new Date(m.created_at).toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    meta.textContent = (who ? who + " · " : "") + new Date(m.created_at).toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
     if (m.direction === "out" && !m.is_internal_note) {
       var status = document.createElement("span"); status.className = "status";
       status.textContent = DELIVERY[m.delivery_status] || m.delivery_status;
