@@ -34,7 +34,8 @@ def track(request):
         try:
             shipment = shipment_get(tracking_number=number)
         except NotFound:
-            context["error"] = _("We could not find %(number)s. Check the number on your receipt or SMS.") % {"number": number}
+            context["error"] = _("We could not find %(number)s. Check the number on your receipt or SMS.") % {
+                "number": number}
             return render(request, "shipments/track.html", context, status=404)
         events = list(shipment.events.order_by("-occurred_at", "-id"))
         context.update(

@@ -39,7 +39,8 @@ def agent(team):
 
 @pytest.fixture
 def supervisor(team):
-    return AgentFactory(username="zhanglei", first_name="张磊", last_name="", profile__team=team, profile__role="supervisor")
+    return AgentFactory(username="zhanglei", first_name="张磊", last_name="", profile__team=team,
+                        profile__role="supervisor")
 
 
 def _client(user, language: str | None = None) -> Client:
@@ -101,7 +102,7 @@ def test_dashboard_in_chinese_with_chart_labels_from_the_catalogue(supervisor, w
                   "各网点投诉量", "客户原声"):
         assert label in page, label
     assert _words(_nav(page)) <= {"ParcelDesk", "English"}
-    charts = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S).group(1))
+    charts = json.loads(re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', page, re.S)[1])
     assert charts["failed"]["labels"] == ["收件人不在"]
     assert charts["complaints"]["labels"] == ["派送延误"]  # "投诉：派送延误" without the "complaint" prefix
     assert charts["handoffs"]["labels"] == ["客户要求转人工"]

@@ -13,7 +13,8 @@ CHANNEL_NAMES = {
     "webchat": _("Web chat"), "sms": _("SMS"), "whatsapp": _("WhatsApp"), "wechat": _("WeChat"), "phone": _("Phone"),
 }
 TICKET_EVENT_NAMES = {
-    "created": _("Created"), "assigned": _("Assigned"), "commented": _("Commented"), "status_changed": _("Status changed"),
+    "created": _("Created"), "assigned": _("Assigned"), "commented": _("Commented"),
+    "status_changed": _("Status changed"),
 }
 
 
