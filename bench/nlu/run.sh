@@ -21,7 +21,7 @@ train() {  # name config -> model path (cached by the hash of config + data + co
 }
 cd "$BOT_DIR"
 declare -A models
-models[parcel]=$(train parcel "$BOT_DIR/config.yml")
+models[parcel]=$(bash "$BOT_DIR/scripts/train.sh")  # the bot's own model (cached): same pipeline
 models[whitespace]=$(train whitespace "$ROOT_DIR/bench/nlu/config-whitespace.yml")
 models[words-only]=$(train words-only "$ROOT_DIR/bench/nlu/config-words-only.yml")
 for name in parcel whitespace words-only; do
@@ -32,7 +32,7 @@ import json, sys
 from pathlib import Path
 out = Path(sys.argv[1])
 runs = {name: json.loads((out / f"{name}.json").read_text())["languages"] for name in ("parcel", "whitespace", "words-only")}
-langs = list(runs["parcel"])
+langs = [l for l in runs["parcel"] if all(runs[n].get(l) for n in runs)]  # languages with a held-out set
 print(f"\n{'macro F1':12}" + "".join(f"{l:>10}" for l in langs) + f"{'mean':>10}{'ms/msg':>9}")
 means = {}
 for name, report in runs.items():

@@ -113,6 +113,23 @@ def shipment_utter(dispatcher: CollectingDispatcher, view: dict, language: str) 
         dispatcher.utter_message(response="utter_shipment_masked_note")
 
 
+def options_utter(dispatcher: CollectingDispatcher, response: str, titles: List[str]) -> None:
+    """A question with numbered options: the payload is the number, so "2" typed on SMS equals a click."""
+    buttons = [{"title": title, "payload": str(number)} for number, title in enumerate(titles, start=1)]
+    dispatcher.utter_message(response=response, buttons=buttons)
+
+
+def not_changeable_utter(dispatcher: CollectingDispatcher, tracker: Tracker, tracking_number: str,
+                         exc: HelpdeskError) -> None:
+    """The parcel moved on (e.g. out for delivery) while the customer was choosing: say so with its label."""
+    try:
+        view = helpdesk().shipment(tracker.sender_id, tracking_number)
+        label = view.get("status_label") or view.get("status")
+    except (HelpdeskUnavailable, HelpdeskError):
+        label = exc.body.get("status_now", "")
+    dispatcher.utter_message(response="utter_not_changeable", tracking_number=tracking_number, status_label=label)
+
+
 def unavailable(dispatcher: CollectingDispatcher, exc: Exception) -> List[EventType]:
     logger.warning("helpdesk unavailable: %s", exc)
     dispatcher.utter_message(response="utter_service_unavailable")
@@ -201,9 +218,8 @@ class ActionAskTrackingNumber(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         offered = tracker.get_slot("offered_shipments") or []
         if offered:
-            buttons = [{"title": f"{item['tracking_number']} ({item['status_label']})", "payload": str(number)}
-                       for number, item in enumerate(offered, start=1)]
-            dispatcher.utter_message(response="utter_choose_shipment", buttons=buttons)
+            options_utter(dispatcher, "utter_choose_shipment",
+                          [f"{item['tracking_number']} ({item['status_label']})" for item in offered])
         else:
             dispatcher.utter_message(response="utter_ask_tracking_number")
         return []
@@ -349,6 +365,9 @@ class ChangeFormValidation(FormValidationAction, metaclass=ABCMeta):
         dispatcher.utter_message(response="utter_verified")
         return {"otp_code": VERIFIED, **self.after_verified(dispatcher, tracker, tracking_number)}
 
+    def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
+        return {"confirmed": bool(value)}
+
 
 class ValidateRescheduleForm(ChangeFormValidation):
     def name(self) -> Text:
@@ -369,9 +388,6 @@ class ValidateRescheduleForm(ChangeFormValidation):
             return {"delivery_window": None}
         window = offered[index]
         return {"delivery_window": str(window["id"]), "window_label": window["label"]}
-
-    def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"confirmed": bool(value)}
 
 
 def windows_offer(dispatcher: CollectingDispatcher, tracker: Tracker, tracking_number: str) -> Dict[Text, Any]:
@@ -395,9 +411,8 @@ class ActionAskDeliveryWindow(Action):
         return "action_ask_delivery_window"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        offered = tracker.get_slot("offered_windows") or []
-        buttons = [{"title": item["label"], "payload": str(n)} for n, item in enumerate(offered, start=1)]
-        dispatcher.utter_message(response="utter_ask_delivery_window", buttons=buttons)
+        options_utter(dispatcher, "utter_ask_delivery_window",
+                      [item["label"] for item in tracker.get_slot("offered_windows") or []])
         return []
 
 
@@ -425,8 +440,7 @@ class ActionReschedule(Action):
                 return [SlotSet("delivery_window", None), SlotSet("confirmed", None),
                         SlotSet("offered_windows", offer["offered_windows"]), FollowupAction("reschedule_form")]
             if exc.code == "shipment_not_changeable":
-                dispatcher.utter_message(response="utter_not_changeable", tracking_number=tracking_number,
-                                         status_label=exc.body.get("status_now", ""))
+                not_changeable_utter(dispatcher, tracker, tracking_number, exc)
             else:
                 dispatcher.utter_message(response="utter_service_unavailable")
             return flow_reset()
@@ -488,18 +502,14 @@ class ValidateAddressForm(ChangeFormValidation):
             return {"pickup_point": None}
         return {"pickup_point": str(offered[index]["id"]), "change_target": offered[index]["label"]}
 
-    def validate_confirmed(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        return {"confirmed": bool(value)}
-
 
 class ActionAskPickupPoint(Action):
     def name(self) -> Text:
         return "action_ask_pickup_point"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        offered = tracker.get_slot("offered_pickup_points") or []
-        buttons = [{"title": item["label"], "payload": str(n)} for n, item in enumerate(offered, start=1)]
-        dispatcher.utter_message(response="utter_ask_pickup_point", buttons=buttons)
+        options_utter(dispatcher, "utter_ask_pickup_point",
+                      [item["label"] for item in tracker.get_slot("offered_pickup_points") or []])
         return []
 
 
@@ -536,8 +546,7 @@ class ActionChangeAddress(Action):
                 return [SlotSet("change_choice", None), SlotSet("pickup_point", None), SlotSet("confirmed", None),
                         FollowupAction("address_form")]
             if exc.code == "shipment_not_changeable":
-                dispatcher.utter_message(response="utter_not_changeable", tracking_number=tracking_number,
-                                         status_label=exc.body.get("status_now", ""))
+                not_changeable_utter(dispatcher, tracker, tracking_number, exc)
             else:
                 dispatcher.utter_message(response="utter_service_unavailable")
         return flow_reset()
