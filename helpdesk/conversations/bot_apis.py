@@ -24,6 +24,7 @@ from helpdesk.shipments.serializers import (
 from helpdesk.shipments.services import (
     Actor,
     conversation_is_verified_for,
+    delivery_attempt_dispute,
     shipment_address_change,
     shipment_redirect,
     shipment_reschedule,
@@ -163,6 +164,37 @@ class RedirectView(BotConversationView):
             shipment=self.shipment(), pickup_point_id=data["pickup_point_id"], actor=Actor.customer(conversation)
         )
         return Response(self.view_of(conversation, shipment))
+
+
+class DisputeSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class DisputeFiledSerializer(serializers.Serializer):
+    ticket_number = serializers.CharField()
+    priority = serializers.CharField()
+    first_response_due = serializers.DateTimeField()
+    attempt = serializers.DictField()
+    verdict = serializers.ChoiceField(choices=["courier_away", "outside_window", "at_address", "no_courier_gps",
+                                               "no_address_coordinates"])
+    distance_m = serializers.IntegerField(allow_null=True)
+
+
+class DisputeView(BotConversationView):
+    """"I was at home": the last failed attempt is checked against the address, flagged, and a ticket opened."""
+
+    @extend_schema(request=DisputeSerializer, responses={201: DisputeFiledSerializer, **ERROR_RESPONSES})
+    def post(self, request, conversation_id, tracking_number):
+        data = validated(DisputeSerializer, request.data)
+        result = delivery_attempt_dispute(shipment=self.shipment(), conversation=self.conversation(), comment=data["comment"])
+        attempt = result.attempt
+        body = {
+            "ticket_number": result.ticket.number, "priority": result.ticket.priority,
+            "first_response_due": result.ticket.first_response_due,
+            "attempt": {"id": attempt.id, "attempted_at": attempt.attempted_at.isoformat(), "reason": attempt.reason},
+            "verdict": result.verdict, "distance_m": result.distance_m,
+        }
+        return Response(DisputeFiledSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 class ComplaintSerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ urlpatterns = [
     path(shipment + "address/", bot_apis.AddressChangeView.as_view(), name="bot-address"),
     path(shipment + "pickup-points/", bot_apis.PickupPointsView.as_view(), name="bot-pickup-points"),
     path(shipment + "redirect/", bot_apis.RedirectView.as_view(), name="bot-redirect"),
+    path(shipment + "dispute/", bot_apis.DisputeView.as_view(), name="bot-dispute"),
     path(prefix + "complaints/", bot_apis.ComplaintView.as_view(), name="bot-complaints"),
     path(prefix + "handoff/", bot_apis.HandoffView.as_view(), name="bot-handoff"),
     path(prefix + "language/", bot_apis.LanguageView.as_view(), name="bot-language"),

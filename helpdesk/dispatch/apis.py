@@ -1,16 +1,24 @@
-"""The pull side of the dispatch feed: `GET /api/v1/dispatch/feed/?cursor=N`."""
+"""Dispatch's API: the pull feed (`GET /api/v1/dispatch/feed/?cursor=N`), courier scan events in, and the
+next-day re-delivery manifest per station (JSON or CSV)."""
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from helpdesk.core.api import ERROR_RESPONSES, validated
+from helpdesk.core.errors import NotFound
+from helpdesk.network.models import Station
 
 from .models import OutboxEvent
-from .selectors import outbox_events_after
+from .selectors import outbox_events_after, redelivery_manifest
 
 
 class IsServiceOrSupervisor(BasePermission):
@@ -90,3 +98,72 @@ class DispatchEvents(APIView):
         results = scan_events_ingest(items=events)
         counts = {status: sum(1 for r in results if r["status"] == status) for status in ("applied", "duplicate", "stale", "invalid")}
         return Response({**counts, "results": results})
+
+
+MANIFEST_COLUMNS = [
+    "tracking_number", "retry_on", "overdue", "window_start", "window_end", "destination", "pickup_point", "address",
+    "city", "postcode", "recipient_name", "recipient_phone", "failed_attempts", "last_attempt_at", "last_attempt_reason",
+    "courier", "disputed", "customer_response", "customer_response_at", "customer_response_channel",
+]
+
+
+def _manifest_csv_row(row: dict) -> list:
+    window, destination = row["window"] or {}, row["destination"]
+    last, answer = row["last_attempt"] or {}, row["customer_response"] or {}
+    return [
+        row["tracking_number"], row["retry_on"], "yes" if row["overdue"] else "no", window.get("start", ""),
+        window.get("end", ""), destination["kind"], destination.get("pickup_point", ""), destination["address"],
+        destination["city"], destination["postcode"], row["recipient_name"], row["recipient_phone"],
+        row["failed_attempts"], last.get("at", ""), last.get("reason", ""), last.get("courier") or "",
+        "yes" if last.get("disputed") else "no", answer.get("summary", "none"), answer.get("at", ""),
+        answer.get("channel", ""),
+    ]
+
+
+class ManifestCsvRenderer(renderers.BaseRenderer):
+    """`?format=csv`: one line per shipment, for the station's planners and spreadsheets."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        out = io.StringIO()
+        writer = csv.writer(out)
+        if isinstance(data, dict) and "shipments" in data:
+            writer.writerow(MANIFEST_COLUMNS)
+            writer.writerows(_manifest_csv_row(row) for row in data["shipments"])
+        else:  # an error: still CSV, with the same code and detail as the JSON error body
+            writer.writerow(["code", "detail"])
+            writer.writerow([data.get("code", "error"), data.get("detail", "")] if isinstance(data, dict) else ["error", data])
+        return out.getvalue().encode("utf-8")
+
+
+class ManifestQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(required=False, help_text="The day of the delivery run; default tomorrow.")
+
+
+class StationManifest(APIView):
+    """Every shipment of the station to retry on the day, with its window or new address/pickup point and the
+    customer's response. For dispatch (service token) and supervisors, like the feed."""
+
+    permission_classes = [IsServiceOrSupervisor]
+    renderer_classes = [renderers.JSONRenderer, ManifestCsvRenderer]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("date", dt.date), OpenApiParameter("format", str, enum=["json", "csv"])],
+        responses={200: inline_serializer("RedeliveryManifest", {
+            "station": serializers.CharField(), "date": serializers.DateField(), "count": serializers.IntegerField(),
+            "shipments": serializers.ListField(child=serializers.DictField())}), **ERROR_RESPONSES},
+    )
+    def get(self, request, code):
+        query = validated(ManifestQuerySerializer, request.query_params)
+        station = Station.objects.filter(code=code).first()
+        if station is None:
+            raise NotFound("station_not_found", f"No station with code {code!r}.")
+        day = query.get("date") or timezone.localdate() + dt.timedelta(days=1)
+        rows = redelivery_manifest(station=station, day=day)
+        response = Response({"station": station.code, "date": day.isoformat(), "count": len(rows), "shipments": rows})
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+            response["Content-Disposition"] = f'attachment; filename="manifest_{station.code}_{day.isoformat()}.csv"'
+        return response

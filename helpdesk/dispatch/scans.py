@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
+import secrets
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -10,7 +13,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from helpdesk.network.models import Courier
-from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentStatus, TrackingEvent
+from helpdesk.shipments.models import DeliveryAttempt, DeliveryNotice, Shipment, ShipmentStatus, TrackingEvent
+from helpdesk.shipments.notices import delivery_notice_record
+from helpdesk.surveys.services import nps_survey_schedule
 
 from .models import OutboxEvent
 from .services import outbox_event_record
@@ -40,6 +45,9 @@ DESCRIPTIONS = {
 }
 
 
+_CLOCK = re.compile(r"(?:[01]\d|2[0-3]):[0-5]\d")
+
+
 class ScanEventInvalid(ValueError):
     pass
 
@@ -59,6 +67,9 @@ class ScanEvent:
     photo_url: str = ""
     signed_by: str = ""
     otp_confirmed: bool = False
+    handover_code: str = ""
+    window_start: str = ""
+    window_end: str = ""
 
 
 def _decimal(value, name: str, limit: int) -> Decimal | None:
@@ -103,6 +114,16 @@ def scan_event_parse(raw) -> ScanEvent:
     proof = raw.get("proof") or {}
     if not isinstance(gps, dict) or not isinstance(proof, dict):
         raise ScanEventInvalid("gps and proof must be objects")
+    handover_code = raw.get("handover_code") or ""
+    if not isinstance(handover_code, str) or (handover_code and not re.fullmatch(r"\d{4,8}", handover_code)):
+        raise ScanEventInvalid("handover_code must be 4–8 digits")
+    window = raw.get("window") or {}
+    if not isinstance(window, dict):
+        raise ScanEventInvalid("window must be an object {start, end}")
+    start, end = window.get("start"), window.get("end")
+    if window and not (isinstance(start, str) and isinstance(end, str) and _CLOCK.fullmatch(start)
+                       and _CLOCK.fullmatch(end) and start < end):
+        raise ScanEventInvalid("window needs start and end as HH:MM, start before end")
     text = {name: raw.get(name) or "" for name in ("location", "courier")}
     for name, value in text.items():
         if not isinstance(value, str) or len(value) > 200:
@@ -112,14 +133,15 @@ def scan_event_parse(raw) -> ScanEvent:
         location=text["location"], courier=text["courier"], reason=reason, eta=eta,
         latitude=_decimal(gps.get("lat"), "gps.lat", 90), longitude=_decimal(gps.get("lng"), "gps.lng", 180),
         photo_url=str(proof.get("photo_url") or "")[:200], signed_by=str(proof.get("signed_by") or "")[:200],
-        otp_confirmed=bool(proof.get("otp_confirmed")),
+        otp_confirmed=bool(proof.get("otp_confirmed")), handover_code=handover_code,
+        window_start=start if window else "", window_end=end if window else "",
     )
 
 
 def scan_event_apply(*, event: ScanEvent) -> str:
     """Apply one scan once. Returns "applied", "duplicate" or "stale" (recorded, but older than the shipment's state)."""
     with transaction.atomic():
-        shipment = Shipment.objects.select_for_update(of=("self",)).select_related("station").filter(
+        shipment = Shipment.objects.select_for_update(of=("self",)).select_related("station", "delivery_window").filter(
             tracking_number=event.tracking_number).first()
         if shipment is None:
             raise ScanEventInvalid(f"unknown tracking_number {event.tracking_number}")
@@ -152,6 +174,7 @@ def scan_event_apply(*, event: ScanEvent) -> str:
         stale = (latest is not None and event.occurred_at < latest) or (shipment.status in TERMINAL and status not in TERMINAL)
         if stale:
             return "stale"
+        previous_eta = shipment.eta
         shipment.status = status
         shipment.status_changed_at = event.occurred_at
         fields = ["status", "status_changed_at", "updated_at"]
@@ -165,7 +188,47 @@ def scan_event_apply(*, event: ScanEvent) -> str:
             shipment.delivered_at = event.occurred_at
             fields.append("delivered_at")
         shipment.save(update_fields=fields)
+        _tell_the_recipient(shipment=shipment, event=event, previous_eta=previous_eta)
     return "applied"
+
+
+def _local_date(moment: dt.datetime, shipment: Shipment) -> dt.date:
+    try:
+        return moment.astimezone(zoneinfo.ZoneInfo(shipment.station.time_zone)).date()
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.localtime(moment).date()
+
+
+def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None) -> None:
+    """The notices (and the NPS survey) an applied scan causes, written in the scan's transaction."""
+    kind = payload = None
+    if event.type == "out_for_delivery":
+        code = event.handover_code
+        if not code:  # dispatch sent none: issue one, and tell dispatch so the courier's app can check it
+            code = f"{secrets.randbelow(10**6):06d}"
+            outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.HANDOVER_CODE_ISSUED, payload={
+                "station": shipment.station.code, "scan": event.id, "handover_code": code})
+        day = _local_date(event.occurred_at, shipment)
+        window = shipment.delivery_window
+        if event.window_start:
+            window = {"start": event.window_start, "end": event.window_end}
+        elif window is not None and window.date == day:
+            window = {"start": f"{window.start:%H:%M}", "end": f"{window.end:%H:%M}"}
+        else:
+            window = None
+        kind, payload = DeliveryNotice.Kind.OUT_FOR_DELIVERY, {"date": day.isoformat(), "window": window,
+                                                              "handover_code": code}
+    elif event.type == "delivery_attempted":
+        kind, payload = DeliveryNotice.Kind.ATTEMPT_FAILED, {"at": event.occurred_at.isoformat(), "reason": event.reason}
+    elif event.type == "delivered":
+        kind, payload = DeliveryNotice.Kind.DELIVERED, {
+            "at": event.occurred_at.isoformat(), "otp_confirmed": event.otp_confirmed, "signed_by": event.signed_by,
+            "photo_url": event.photo_url}
+        nps_survey_schedule(shipment=shipment, delivered_at=event.occurred_at)
+    elif event.eta and previous_eta and event.eta > previous_eta and event.type != "returned":
+        kind, payload = DeliveryNotice.Kind.DELAYED, {"eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}
+    if kind is not None:
+        delivery_notice_record(shipment=shipment, kind=kind, scan_event_id=event.id, payload=payload)
 
 
 def scan_events_ingest(*, items: list) -> list[dict]:

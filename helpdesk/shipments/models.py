@@ -1,4 +1,4 @@
-"""Shipment, TrackingEvent, DeliveryAttempt, ShipmentChange (audit) and OneTimeCode."""
+"""Shipment, TrackingEvent, DeliveryAttempt, ShipmentChange (audit), OneTimeCode and DeliveryNotice."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +121,11 @@ class DeliveryAttempt(models.Model):
     signed_by = models.CharField(max_length=200, blank=True)
     otp_confirmed = models.BooleanField(default=False)
     disputed = models.BooleanField(default=False, help_text="The customer says they were there.")
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_distance_m = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Metres between the courier's GPS fix and the address, when both are known."
+    )
+    dispute_verdict = models.CharField(max_length=30, blank=True, help_text="What the GPS and time comparison found.")
     external_id = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
@@ -182,3 +187,49 @@ class OneTimeCode(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(failed_attempts__gte=0), name="otp_attempts_non_negative"),
         ]
+
+
+class DeliveryNotice(models.Model):
+    """A message to the recipient caused by one courier scan, sent once per (shipment, scan event).
+
+    Written in the scan's transaction, then delivered by a task (and a sweeper if the worker missed it),
+    so a notice is neither lost nor sent twice.
+    """
+
+    class Kind(models.TextChoices):
+        OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+        DELAYED = "delayed", _("Delivery delayed")
+        ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
+        DELIVERED = "delivered", _("Delivered")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to send")
+        SENT = "sent", _("Handed to the channel")
+        SKIPPED = "skipped", _("Not sent")
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="notices")
+    scan_event_id = models.CharField(max_length=64, help_text="The scan event that caused it.")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    skipped_reason = models.CharField(max_length=200, blank=True)
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="delivery_notices"
+    )
+    message = models.ForeignKey(
+        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="delivery_notices"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "scan_event_id"], name="one_notice_per_scan_event"),
+        ]
+        indexes = [
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="delivery_notice_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id} {self.kind} ({self.status})"

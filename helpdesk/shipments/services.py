@@ -6,7 +6,9 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import math
 import secrets
+import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +21,7 @@ from helpdesk.dispatch.models import OutboxEvent
 from helpdesk.dispatch.services import outbox_event_record
 from helpdesk.network.models import DeliveryWindow, PickupPoint
 
-from .models import ActorKind, OneTimeCode, Shipment, ShipmentChange
+from .models import ActorKind, DeliveryAttempt, OneTimeCode, Shipment, ShipmentChange, ShipmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -101,6 +103,17 @@ def _audit(*, shipment: Shipment, kind: str, actor: Actor, before: dict, after: 
 
 def _locked(shipment: Shipment) -> Shipment:
     return Shipment.objects.select_for_update(of=("self",)).select_related("delivery_window", "pickup_point", "station").get(pk=shipment.pk)
+
+
+def _failed_attempt_answered(shipment: Shipment) -> dict | None:
+    """When a change answers a failed attempt, dispatch gets it with the attempt it answers."""
+    if shipment.status != ShipmentStatus.DELIVERY_FAILED:
+        return None
+    attempt = (DeliveryAttempt.objects.filter(shipment=shipment, outcome=DeliveryAttempt.Outcome.FAILED)
+               .order_by("-attempted_at", "-id").values("id", "reason", "attempted_at").first())
+    if attempt is None:
+        return None
+    return {"attempt": attempt["id"], "reason": attempt["reason"], "attempted_at": attempt["attempted_at"].isoformat()}
 
 
 def _window_json(window: DeliveryWindow | None) -> dict | None:
@@ -226,7 +239,8 @@ def shipment_reschedule(*, shipment: Shipment, window_id: int, actor: Actor) -> 
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.RESCHEDULED,
-            payload={"station": shipment.station.code, "window": after["delivery_window"], "by": actor.kind, "channel": actor.channel},
+            payload={"station": shipment.station.code, "window": after["delivery_window"], "by": actor.kind, "channel": actor.channel,
+                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
@@ -254,7 +268,8 @@ def shipment_address_change(*, shipment: Shipment, address: str, actor: Actor, c
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.ADDRESS_CHANGED,
-            payload={"station": shipment.station.code, "before": before, "after": after, "by": actor.kind, "channel": actor.channel},
+            payload={"station": shipment.station.code, "before": before, "after": after, "by": actor.kind, "channel": actor.channel,
+                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
@@ -283,7 +298,122 @@ def shipment_redirect(*, shipment: Shipment, pickup_point_id: int, actor: Actor)
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.REDIRECTED,
-            payload={"station": shipment.station.code, "pickup_point": after, "by": actor.kind, "channel": actor.channel},
+            payload={"station": shipment.station.code, "pickup_point": after, "by": actor.kind, "channel": actor.channel,
+                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
+
+
+# --- Disputed attempts ("I was at home") ------------------------------------------------------------
+
+DISPUTE_WITHIN = dt.timedelta(days=14)  # older attempts are handled as ordinary complaints
+
+
+def distance_m(lat1, lon1, lat2, lon2) -> int | None:
+    """Great-circle (haversine) distance in metres, or None when a coordinate is missing."""
+    if None in (lat1, lon1, lat2, lon2):
+        return None
+    phi1, phi2 = math.radians(float(lat1)), math.radians(float(lat2))
+    dphi, dlambda = phi2 - phi1, math.radians(float(lon2) - float(lon1))
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return round(2 * 6_371_000 * math.asin(math.sqrt(min(1.0, a))))
+
+
+class DisputeVerdict:
+    COURIER_AWAY = "courier_away"  # the GPS fix is farther from the address than the threshold
+    OUTSIDE_WINDOW = "outside_window"  # at the address, but outside the promised window
+    AT_ADDRESS = "at_address"  # GPS and time agree with the courier's report
+    NO_COURIER_GPS = "no_courier_gps"
+    NO_ADDRESS_COORDINATES = "no_address_coordinates"
+
+
+@dataclasses.dataclass(frozen=True)
+class DisputeResult:
+    attempt: DeliveryAttempt
+    ticket: object
+    verdict: str
+    distance_m: int | None
+
+
+def _dispute_verdict(*, attempt: DeliveryAttempt, shipment: Shipment) -> tuple[str, int | None]:
+    if attempt.latitude is None or attempt.longitude is None:
+        return DisputeVerdict.NO_COURIER_GPS, None
+    metres = distance_m(attempt.latitude, attempt.longitude, shipment.latitude, shipment.longitude)
+    if metres is None:
+        return DisputeVerdict.NO_ADDRESS_COORDINATES, None
+    if metres > settings.DISPUTE_MAX_DISTANCE_M:
+        return DisputeVerdict.COURIER_AWAY, metres
+    window = shipment.delivery_window
+    if window is not None:
+        local = timezone.localtime(attempt.attempted_at, _station_zone(shipment))
+        if local.date() == window.date and not window.start <= local.time() <= window.end:
+            return DisputeVerdict.OUTSIDE_WINDOW, metres
+    return DisputeVerdict.AT_ADDRESS, metres
+
+
+def _station_zone(shipment: Shipment):
+    try:
+        return zoneinfo.ZoneInfo(shipment.station.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return timezone.get_current_timezone()
+
+
+_VERDICT_TEXT = {
+    DisputeVerdict.COURIER_AWAY: "the courier's GPS fix was {m} m from the address (threshold {t} m): likely no real attempt",
+    DisputeVerdict.OUTSIDE_WINDOW: "the courier was at the address ({m} m) but outside the promised window",
+    DisputeVerdict.AT_ADDRESS: "the courier's GPS fix was {m} m from the address, within the promised time",
+    DisputeVerdict.NO_COURIER_GPS: "the scan carried no GPS fix",
+    DisputeVerdict.NO_ADDRESS_COORDINATES: "the address has no coordinates to compare with",
+}
+
+
+def delivery_attempt_dispute(*, shipment: Shipment, conversation, comment: str = "") -> DisputeResult:
+    """The recipient says they were at home: check the last failed attempt, flag it, open a fake-attempt ticket.
+
+    The courier's GPS fix and time are compared with the address's coordinates (haversine, threshold
+    DISPUTE_MAX_DISTANCE_M) and the promised window; the verdict goes on the attempt, into the ticket for the
+    agent, and to dispatch (outbox), and the disputed attempt counts against the courier in the reports.
+    Only the verified recipient may dispute, since it marks a courier.
+    """
+    from helpdesk.tickets.services import complaint_file
+
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise ApplicationError("comment_too_long", "Keep the comment under 2000 characters.")
+    with transaction.atomic():
+        shipment = _locked(shipment)
+        if not conversation_is_verified_for(conversation=conversation, shipment=shipment):
+            raise Forbidden("verification_required", "Confirm the one-time code sent to the phone on file first.")
+        attempt = (
+            DeliveryAttempt.objects.select_for_update(of=("self",)).select_related("courier")
+            .filter(shipment=shipment, outcome=DeliveryAttempt.Outcome.FAILED).order_by("-attempted_at", "-id").first()
+        )
+        if attempt is None:
+            raise Conflict("no_failed_attempt", "There is no failed delivery attempt on this shipment to dispute.")
+        if attempt.disputed:
+            raise Conflict("attempt_already_disputed", "This delivery attempt has already been disputed.")
+        if timezone.now() - attempt.attempted_at > DISPUTE_WITHIN:
+            raise Conflict("attempt_too_old", "That attempt is too old to dispute here; please file a complaint.")
+        verdict, metres = _dispute_verdict(attempt=attempt, shipment=shipment)
+        attempt.disputed = True
+        attempt.disputed_at = timezone.now()
+        attempt.dispute_verdict = verdict
+        attempt.dispute_distance_m = metres
+        attempt.save(update_fields=["disputed", "disputed_at", "dispute_verdict", "dispute_distance_m"])
+        courier = attempt.courier
+        local = timezone.localtime(attempt.attempted_at, _station_zone(shipment))
+        finding = _VERDICT_TEXT[verdict].format(m=metres, t=settings.DISPUTE_MAX_DISTANCE_M)
+        description = (
+            f"The recipient says they were at home. Courier {courier.code + ' ' + courier.name if courier else '(unknown)'} "
+            f"reported \"{attempt.get_reason_display()}\" at {local:%Y-%m-%d %H:%M}; {finding}."
+            + (f"\nCustomer: {comment}" if comment else "")
+        )
+        ticket = complaint_file(conversation=conversation, category="fake_attempt", description=description, shipment=shipment)
+        outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.ATTEMPT_DISPUTED, payload={
+            "station": shipment.station.code, "attempt": attempt.id, "scan": attempt.external_id,
+            "courier": courier.code if courier else None, "attempted_at": attempt.attempted_at.isoformat(),
+            "reason": attempt.reason, "verdict": verdict, "distance_m": metres,
+            "threshold_m": settings.DISPUTE_MAX_DISTANCE_M, "ticket": ticket.number, "channel": conversation.channel,
+        })
+    return DisputeResult(attempt=attempt, ticket=ticket, verdict=verdict, distance_m=metres)

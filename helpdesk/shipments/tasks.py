@@ -33,3 +33,22 @@ def one_time_code_send(self, otp_id: int, code: str) -> str:
         if getattr(exc, "retryable", True):
             raise self.retry(exc=exc)
         raise
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def delivery_notice_send(notice_id: int) -> str:
+    """Put a proactive delivery notice into the recipient's conversation (kicked when the scan commits)."""
+    from .notices import delivery_notice_send as send
+
+    return send(notice_id=notice_id)
+
+
+@shared_task(ignore_result=True)
+def delivery_notices_send_pending() -> int:
+    """Sweeper (beat): send notices whose task never ran (worker down, broker hiccup)."""
+    from .notices import delivery_notices_pending
+
+    pending = delivery_notices_pending()
+    for notice_id in pending:
+        delivery_notice_send.delay(notice_id)
+    return len(pending)

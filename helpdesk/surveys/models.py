@@ -1,4 +1,4 @@
-"""NpsResponse: one 0–10 answer (and optional comment) per shipment."""
+"""NpsResponse: one 0–10 answer (and optional comment) per shipment; NpsSurvey: the one invitation to give it."""
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -28,3 +28,31 @@ class NpsResponse(models.Model):
     @property
     def group(self) -> str:
         return "promoter" if self.score >= 9 else "passive" if self.score >= 7 else "detractor"
+
+
+class NpsSurvey(models.Model):
+    """The NPS survey of one delivered shipment: due some hours after delivery, started at most once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENDING = "sending", "Being started"
+        SENT = "sent", "Started in the conversation"
+        SKIPPED = "skipped", "Not sent"
+
+    shipment = models.OneToOneField("shipments.Shipment", on_delete=models.CASCADE, related_name="nps_survey")
+    conversation = models.ForeignKey(
+        "conversations.Conversation", null=True, blank=True, on_delete=models.SET_NULL, related_name="nps_surveys"
+    )
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Set while waiting for the bot or an agent.")
+    last_error = models.CharField(max_length=300, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], condition=Q(status="pending"), name="nps_survey_pending")]
+
+    def __str__(self) -> str:
+        return f"NPS survey {self.shipment_id} ({self.status})"

@@ -114,6 +114,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "conversations-unstick": {"task": "helpdesk.conversations.tasks.conversations_unstick", "schedule": 60.0},
+    # The dispatch loop's sweepers: each also runs on commit, these catch what a missed or failed run left.
+    "dispatch-outbox-push": {"task": "helpdesk.dispatch.tasks.outbox_push_due", "schedule": 15.0},
+    "delivery-notices-pending": {"task": "helpdesk.shipments.tasks.delivery_notices_send_pending", "schedule": 60.0},
+    "nps-surveys-due": {"task": "helpdesk.surveys.tasks.nps_surveys_send_due", "schedule": 60.0},
 }
 
 # --- Auth, i18n ---------------------------------------------------------------
@@ -199,9 +203,17 @@ WECHAT = {
     "api_base": env("WECHAT_API_BASE", default=""),
 }
 DISPATCH = {
-    "webhook_url": env("DISPATCH_WEBHOOK_URL", default=""),
+    "webhook_url": env("DISPATCH_WEBHOOK_URL", default=""),  # unset: no push (the pull feed still works)
     "secret": env("DISPATCH_SECRET", default=""),
+    "push_timeout": env.float("DISPATCH_PUSH_TIMEOUT", default=10.0),
+    "push_backoff_seconds": env.float("DISPATCH_PUSH_BACKOFF_SECONDS", default=5.0),
+    "push_backoff_max_seconds": env.float("DISPATCH_PUSH_BACKOFF_MAX_SECONDS", default=900.0),
 }
+
+# The dispatch loop: the NPS survey some hours after delivery, disputed attempts, notices outside the window.
+NPS_SURVEY_DELAY_HOURS = env.float("NPS_SURVEY_DELAY_HOURS", default=2)
+DISPUTE_MAX_DISTANCE_M = env.int("DISPUTE_MAX_DISTANCE_M", default=200)
+WHATSAPP_NOTICE_TEMPLATE = env("WHATSAPP_NOTICE_TEMPLATE", default="HX0000000000000000000000000000follow")
 
 # One-time codes that prove a sender is the recipient.
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=600)
