@@ -1,0 +1,160 @@
+"""The agent inbox and supervisor reports in a real browser (headless Chromium): what the user sees, and what the
+server stored or sent. Live pushes over the web socket do not connect on the WSGI live server, so the tests look at
+page reloads and server state."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from helpdesk.conversations.models import Conversation, ConversationState, Message
+from helpdesk.shipments.models import Shipment
+from helpdesk.tickets.models import Ticket
+from integrations.standins.twilio import TwilioStandin
+from tests.browser.conftest import log_in
+from tests.factories import (
+    ConversationFactory, DeliveryWindowFactory, MessageFactory, ShipmentFactory, TrackingEventFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SMS_NUMBER = "+15017122661"
+CUSTOMER_PHONE = "+8613800138000"
+
+
+@pytest.fixture
+def twilio(settings):
+    with TwilioStandin() as standin:
+        settings.TWILIO = {"account_sid": standin.account_sid, "auth_token": standin.auth_token,
+                           "api_base": standin.url, "from_sms": SMS_NUMBER, "from_whatsapp": "whatsapp:+14155238886"}
+        yield standin
+
+
+@pytest.fixture
+def sms_chat(team):
+    """A customer talking to the bot on SMS about one parcel."""
+    shipment = ShipmentFactory()
+    TrackingEventFactory(shipment=shipment)
+    convo = ConversationFactory(channel="sms", external_user_id=CUSTOMER_PHONE, team=team,
+                                state=ConversationState.BOT)
+    MessageFactory(conversation=convo, text="Where is my parcel " + shipment.tracking_number + "?")
+    convo.shipments.add(shipment)
+    return convo
+
+
+def test_take_over_reply_note_and_hand_back(page, shot, agent, sms_chat, twilio, no_rasa):
+    log_in(page, agent.username)
+    page.goto("/inbox/?queue=bot")
+    row = page.locator(f"a[href*='/inbox/c/{sms_chat.id}/']").first
+    row.wait_for()
+    shot(page, "inbox")
+    row.click()
+    page.wait_for_url(f"**/inbox/c/{sms_chat.id}/**")
+
+    page.click("[data-action=take-over]")
+    page.wait_for_load_state("load")
+    page.locator("#state.agent").wait_for()
+    sms_chat.refresh_from_db()
+    assert (sms_chat.state, sms_chat.assignee_id) == (ConversationState.AGENT, agent.id)
+
+    page.fill("#text", "Your parcel is at the station and goes out tomorrow.")
+    page.click("#send")
+    page.locator("#thread .msg.agent", has_text="goes out tomorrow").wait_for()
+    page.wait_for_function("() => document.getElementById('text').value === ''")
+    sent = twilio.sent_messages
+    assert [(m.to, m.body) for m in sent] == [(CUSTOMER_PHONE, "Your parcel is at the station and goes out tomorrow.")]
+
+    page.fill("#text", "Customer sounded upset; check the courier's GPS.")
+    page.click("#note")
+    note = page.locator("#thread .msg.note", has_text="check the courier's GPS")
+    note.wait_for()
+    assert "internal note" in note.locator(".meta").inner_text()
+    page.reload()
+    page.locator("#thread .msg.note", has_text="check the courier's GPS").wait_for()
+    shot(page, "conversation")
+    stored = Message.objects.get(conversation=sms_chat, is_internal_note=True, sender_kind=Message.SenderKind.AGENT)
+    assert stored.delivery_status == Message.DeliveryStatus.NOT_SENT
+    assert len(twilio.sent_messages) == 1  # the note never left
+
+    page.click("[data-action=hand-back]")
+    page.locator("#state.bot").wait_for()
+    assert Conversation.objects.get(pk=sms_chat.pk).state == ConversationState.BOT
+    assert no_rasa == [("pause", sms_chat.id), ("resume", sms_chat.id)]
+
+
+def test_open_ticket_from_the_chat(page, agent, sms_chat, no_rasa):
+    shipment = sms_chat.shipments.get()
+    log_in(page, agent.username, next_url=f"/inbox/c/{sms_chat.id}/")
+    form = page.locator("#ticket-form")
+    form.locator("input[name=subject]").fill("Courier never rang the bell")
+    form.locator("button").click()
+    link = page.locator("aside a[href^='/inbox/tickets/']").first
+    link.wait_for()
+    ticket = Ticket.objects.get()
+    assert ticket.subject == "Courier never rang the bell"
+    assert list(ticket.shipments.values_list("tracking_number", flat=True)) == [shipment.tracking_number]
+    assert link.inner_text() == ticket.number
+    link.click()
+    page.wait_for_url(f"**/inbox/tickets/{ticket.number}/**")
+    heading = page.locator("h1").inner_text()
+    assert ticket.number in heading and "Courier never rang the bell" in heading
+    assert shipment.tracking_number in page.locator("main, body").first.inner_text()
+
+
+def test_reschedule_from_the_shipment_panel(page, agent, sms_chat, no_rasa):
+    shipment = sms_chat.shipments.get()
+    full = DeliveryWindowFactory(station=shipment.station, capacity=1)
+    Shipment.objects.filter(pk=shipment.pk).update(delivery_window=full)
+    later = DeliveryWindowFactory(station=shipment.station, date=full.date, start="14:00", end="18:00", capacity=3)
+    log_in(page, agent.username, next_url=f"/inbox/c/{sms_chat.id}/")
+    panel = page.locator(f"[data-tracking='{shipment.tracking_number}']")
+    form = panel.locator("form[data-shipment-action=reschedule]")
+    form.locator("select").select_option(str(later.id))
+    form.locator("button").click()
+    page.locator("#toast", has_text="Saved").wait_for()
+    page.wait_for_load_state("load")
+    page.locator("dl.kv dd", has_text="14:00–18:00").wait_for()
+    shipment.refresh_from_db()
+    assert shipment.delivery_window_id == later.id
+
+
+def test_customer_html_is_shown_escaped(page, agent, team, no_rasa):
+    hostile = "<script>alert(1)</script><b>x</b>"
+    convo = ConversationFactory(channel="sms", external_user_id=CUSTOMER_PHONE, team=team,
+                                state=ConversationState.QUEUED)
+    MessageFactory(conversation=convo, text=hostile)
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, agent.username, next_url=f"/inbox/c/{convo.id}/")
+    bubble = page.locator("#thread .msg.customer").first
+    assert bubble.locator(".text").inner_text() == hostile
+    assert bubble.locator("b").count() == 0 and bubble.locator("script").count() == 0
+    page.goto("/inbox/?queue=waiting")
+    page.locator(f"a[href*='/inbox/c/{convo.id}/']").first.wait_for()
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.locator("main b, .list b").filter(has_text="x").count() == 0
+
+
+def test_supervisor_dashboard_charts_and_csv(page, shot, supervisor):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    log_in(page, supervisor.username, next_url="/reports/")
+    page.wait_for_function("() => window.Chart && document.querySelectorAll('canvas').length > 0")
+    canvases = page.evaluate("""() => Array.from(document.querySelectorAll('canvas')).map(c => ({
+        id: c.id, width: c.width, height: c.height, chart: !!Chart.getChart(c),
+        points: Chart.getChart(c) ? Chart.getChart(c).data.datasets.reduce((n, d) => n + d.data.length, 0) : 0}))""")
+    assert len(canvases) >= 4
+    for c in canvases:
+        assert c["chart"] and c["width"] > 0 and c["height"] > 0, c
+    assert sum(c["points"] for c in canvases) > 0  # drawn from the demo data, not empty
+    shot(page, "dashboard")
+    with page.expect_download() as info:
+        page.click("a[href^='/reports/export/complaints.csv']")
+    download = info.value
+    assert download.suggested_filename.startswith("complaints_") and download.suggested_filename.endswith(".csv")
+    text = open(download.path(), encoding="utf-8-sig").read()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["category", "complaints"]
+    assert len(rows) > 1
