@@ -174,3 +174,27 @@ def test_unset_webhook_url_disables_push_cleanly(dispatch, settings, supervisor_
     assert OutboxEvent.objects.filter(pushed_at__isnull=True, push_attempts=0).count() == 3
     feed = supervisor_client.get("/api/v1/dispatch/feed/?cursor=0").json()  # the pull feed still has them
     assert [e["kind"] for e in feed["events"]] == ["shipment.rescheduled", "shipment.address_changed", "shipment.redirected"]
+
+
+def test_dispatch_standin_runs_from_the_command_line():
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "integrations.standins.dispatch", "--port", str(port), "--secret", "s"],
+                               cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    try:
+        assert f"http://127.0.0.1:{port}" in process.stdout.readline()
+        body = b'{"id": 1, "kind": "shipment.rescheduled", "tracking_number": "SF1"}'
+        signed = requests.post(f"http://127.0.0.1:{port}/outbox", data=body, timeout=5,
+                               headers={"X-Dispatch-Signature": dispatch_signature(body, "s"), "Idempotency-Key": "1"})
+        forged = requests.post(f"http://127.0.0.1:{port}/outbox", data=body, timeout=5,
+                               headers={"X-Dispatch-Signature": dispatch_signature(body, "other")})
+        assert (signed.status_code, forged.status_code) == (200, 401)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
