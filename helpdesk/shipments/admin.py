@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DeliveryAttempt, OneTimeCode, Shipment, ShipmentChange, TrackingEvent
+from .models import DeliveryAttempt, DeliveryNotice, OneTimeCode, Shipment, ShipmentChange, TrackingEvent
 
 
 class TrackingEventInline(admin.TabularInline):
@@ -61,3 +61,11 @@ class OneTimeCodeAdmin(admin.ModelAdmin):
     list_display = ("shipment", "conversation", "created_at", "expires_at", "failed_attempts", "confirmed_at")
     readonly_fields = ("code_hash",)
     raw_id_fields = ("shipment", "conversation")
+
+
+@admin.register(DeliveryNotice)
+class DeliveryNoticeAdmin(admin.ModelAdmin):
+    list_display = ("id", "shipment", "kind", "status", "scan_event_id", "skipped_reason")
+    list_filter = ("kind", "status")
+    search_fields = ("shipment__tracking_number", "scan_event_id")
+    raw_id_fields = ("shipment",)
