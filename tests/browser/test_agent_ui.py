@@ -7,6 +7,7 @@ import csv
 import io
 
 import pytest
+from django.utils import timezone
 
 from helpdesk.conversations.models import Conversation, ConversationState, Message
 from helpdesk.shipments.models import Shipment
@@ -36,7 +37,7 @@ def sms_chat(team):
     shipment = ShipmentFactory()
     TrackingEventFactory(shipment=shipment)
     convo = ConversationFactory(channel="sms", external_user_id=CUSTOMER_PHONE, team=team,
-                                state=ConversationState.BOT)
+                                state=ConversationState.BOT, last_message_at=timezone.now())
     MessageFactory(conversation=convo, text="Where is my parcel " + shipment.tracking_number + "?")
     convo.shipments.add(shipment)
     return convo
