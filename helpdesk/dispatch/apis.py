@@ -158,7 +158,8 @@ class StationManifest(APIView):
     )
     def get(self, request, code):
         query = validated(ManifestQuerySerializer, request.query_params)
-        station = Station.objects.filter(code=code).first()
+        # A code PostgreSQL cannot even compare (a NUL byte) is simply not a station.
+        station = Station.objects.filter(code=code).first() if code.isprintable() else None
         if station is None:
             raise NotFound("station_not_found", f"No station with code {code!r}.")
         day = query.get("date") or timezone.localdate() + dt.timedelta(days=1)

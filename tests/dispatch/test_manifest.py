@@ -92,6 +92,8 @@ def test_manifest_is_for_dispatch_and_supervisors_and_says_what_is_wrong(station
     assert agent_client.get(url).status_code == 403
     missing = bot_client.get("/api/v1/dispatch/stations/NOPE/manifest/")
     assert missing.status_code == 404 and missing.json()["code"] == "station_not_found"
+    garbled = bot_client.get("/api/v1/dispatch/stations/0%00/manifest/")  # found by the schema fuzzer: was a 500
+    assert garbled.status_code == 404 and garbled.json()["code"] == "station_not_found"
     bad = bot_client.get(url, {"date": "tomorrow"})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
     bad_csv = bot_client.get(url, {"date": "2026-13-40", "format": "csv"})
