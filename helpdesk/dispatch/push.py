@@ -90,29 +90,28 @@ def _post(event: OutboxEvent) -> tuple[str, str]:
     return "retry", error
 
 
-def _claim_next(shipment_id: int, now: dt.datetime) -> OutboxEvent | None:
-    """The shipment's oldest unacknowledged event, if it is due and no other worker holds it."""
-    event = OutboxEvent.objects.filter(shipment_id=shipment_id, pushed_at__isnull=True).order_by("id").first()
-    if event is None or (event.push_next_at is not None and event.push_next_at > now):
-        return None
-    claimed = (
+def _claim(event: OutboxEvent, now: dt.datetime) -> bool:
+    """Take the lease on an unacknowledged event that no other worker holds and that is not backing off."""
+    if event.push_next_at is not None and event.push_next_at > now:
+        return False
+    return bool(
         OutboxEvent.objects.filter(pk=event.pk, pushed_at__isnull=True)
         .filter(Q(push_claimed_until__isnull=True) | Q(push_claimed_until__lt=now))
+        .filter(Q(push_next_at__isnull=True) | Q(push_next_at__lte=now))
         .update(push_claimed_until=now + LEASE)
     )
-    return event if claimed else None
 
 
-def outbox_shipment_push(*, shipment_id: int) -> int:
-    """Push the shipment's due events, oldest first, until one fails. Returns how many dispatch acknowledged."""
-    if not push_enabled():
-        return 0
+def _push_in_order(events: list[OutboxEvent]) -> tuple[int, bool]:
+    """Push one shipment's unacknowledged events, oldest first. Returns (acknowledged, stopped early).
+
+    Only the shipment's oldest unacknowledged event can be claimed by anyone (a later one is only reached
+    after the earlier one was recorded as acknowledged, by whoever held it), so order holds across workers.
+    """
     acknowledged = 0
-    while True:
-        now = timezone.now()
-        event = _claim_next(shipment_id, now)
-        if event is None:
-            return acknowledged
+    for event in events:
+        if not _claim(event, timezone.now()):
+            return acknowledged, True
         outcome, error = _post(event)
         done = timezone.now()
         if outcome == "retry":
@@ -122,7 +121,7 @@ def outbox_shipment_push(*, shipment_id: int) -> int:
                 push_claimed_until=None, push_last_error=error,
             )
             logger.info("dispatch push of outbox event %s failed (attempt %s): %s", event.pk, attempts, error)
-            return acknowledged
+            return acknowledged, True
         if outcome == "refused":
             logger.warning("dispatch refused outbox event %s for good: %s", event.pk, error)
         OutboxEvent.objects.filter(pk=event.pk).update(
@@ -130,6 +129,27 @@ def outbox_shipment_push(*, shipment_id: int) -> int:
             push_last_error=error,
         )
         acknowledged += outcome == "acknowledged"
+    return acknowledged, False
+
+
+def outbox_shipments_push(*, shipment_ids: list[int]) -> int:
+    """Push these shipments' unacknowledged events, each shipment in order, until one fails or none is left.
+    Returns how many dispatch acknowledged."""
+    if not push_enabled():
+        return 0
+    acknowledged = 0
+    waiting = list(dict.fromkeys(shipment_ids))
+    while waiting:
+        pending: dict[int, list[OutboxEvent]] = {}
+        for event in OutboxEvent.objects.filter(shipment_id__in=waiting, pushed_at__isnull=True).order_by("id"):
+            pending.setdefault(event.shipment_id, []).append(event)
+        waiting = []
+        for shipment_id, events in pending.items():
+            done, stopped = _push_in_order(events)
+            acknowledged += done
+            if not stopped:
+                waiting.append(shipment_id)  # events recorded meanwhile would otherwise wait for the sweeper
+    return acknowledged
 
 
 def outbox_shipments_due(*, limit: int = 1000) -> list[int]:

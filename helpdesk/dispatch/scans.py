@@ -8,17 +8,17 @@ import secrets
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from helpdesk.network.models import Courier
 from helpdesk.shipments.models import DeliveryAttempt, DeliveryNotice, Shipment, ShipmentStatus, TrackingEvent
-from helpdesk.shipments.notices import delivery_notice_record
-from helpdesk.surveys.services import nps_survey_schedule
+from helpdesk.shipments.notices import delivery_notices_record
+from helpdesk.surveys.services import nps_surveys_schedule
 
 from .models import OutboxEvent
-from .services import outbox_event_record
+from .services import outbox_events_record
 
 MAX_BATCH = 1000
 TYPE_TO_STATUS = {
@@ -138,57 +138,57 @@ def scan_event_parse(raw) -> ScanEvent:
     )
 
 
-def scan_event_apply(*, event: ScanEvent) -> str:
-    """Apply one scan once. Returns "applied", "duplicate" or "stale" (recorded, but older than the shipment's state)."""
-    with transaction.atomic():
-        shipment = Shipment.objects.select_for_update(of=("self",)).select_related("station", "delivery_window").filter(
-            tracking_number=event.tracking_number).first()
-        if shipment is None:
-            raise ScanEventInvalid(f"unknown tracking_number {event.tracking_number}")
-        status = TYPE_TO_STATUS[event.type]
-        try:
-            with transaction.atomic():
-                TrackingEvent.objects.create(
-                    shipment=shipment, status=status, description=DESCRIPTIONS[event.type] + (
-                        f": {DeliveryAttempt.Reason(event.reason).label}" if event.reason else ""),
-                    location=event.location, occurred_at=event.occurred_at, external_id=event.id,
-                )
-        except IntegrityError:
-            return "duplicate"
-        courier = Courier.objects.filter(code=event.courier).first() if event.courier else None
-        if event.type in ("delivery_attempted", "delivered"):
-            attempt = DeliveryAttempt.objects.create(
-                shipment=shipment, courier=courier or shipment.courier, attempted_at=event.occurred_at,
-                outcome=DeliveryAttempt.Outcome.DELIVERED if event.type == "delivered" else DeliveryAttempt.Outcome.FAILED,
-                reason=event.reason if event.type == "delivery_attempted" else "", latitude=event.latitude,
-                longitude=event.longitude, proof_photo_url=event.photo_url, signed_by=event.signed_by,
-                otp_confirmed=event.otp_confirmed, external_id=event.id,
-            )
-            if event.type == "delivery_attempted":
-                outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.DELIVERY_FAILED, payload={
-                    "station": shipment.station.code, "attempt": attempt.id, "reason": event.reason,
-                    "courier": (courier or shipment.courier).code if (courier or shipment.courier) else None,
-                    "attempted_at": event.occurred_at.isoformat(), "customer_response": None,
-                })
-        latest = shipment.status_changed_at
-        stale = (latest is not None and event.occurred_at < latest) or (shipment.status in TERMINAL and status not in TERMINAL)
-        if stale:
-            return "stale"
-        previous_eta = shipment.eta
-        shipment.status = status
-        shipment.status_changed_at = event.occurred_at
-        fields = ["status", "status_changed_at", "updated_at"]
-        if courier:
-            shipment.courier = courier
-            fields.append("courier")
-        if event.eta:
-            shipment.eta = event.eta
-            fields.append("eta")
-        if status == ShipmentStatus.DELIVERED:
-            shipment.delivered_at = event.occurred_at
-            fields.append("delivered_at")
-        shipment.save(update_fields=fields)
-        _tell_the_recipient(shipment=shipment, event=event, previous_eta=previous_eta)
+class _BatchWrites:
+    """Everything one batch writes, collected in scan order and written with one statement per table."""
+
+    def __init__(self):
+        self.tracking: list[TrackingEvent] = []
+        self.attempts: list[DeliveryAttempt] = []
+        self.outbox: list[tuple[Shipment, str, dict, DeliveryAttempt | None]] = []
+        self.notices: list[DeliveryNotice] = []
+        self.delivered: list[tuple[Shipment, dt.datetime]] = []
+        self.changed: dict[int, Shipment] = {}
+
+
+def _scan_apply(*, event: ScanEvent, shipment: Shipment, couriers: dict, writes: _BatchWrites) -> str:
+    """Apply one scan to the (locked, in-memory) shipment. Returns "applied" or "stale"."""
+    status = TYPE_TO_STATUS[event.type]
+    writes.tracking.append(TrackingEvent(
+        shipment=shipment, status=status, description=DESCRIPTIONS[event.type] + (
+            f": {DeliveryAttempt.Reason(event.reason).label}" if event.reason else ""),
+        location=event.location, occurred_at=event.occurred_at, external_id=event.id,
+    ))
+    courier = couriers.get(event.courier) if event.courier else None
+    if event.type in ("delivery_attempted", "delivered"):
+        attempt = DeliveryAttempt(
+            shipment=shipment, courier=courier or shipment.courier, attempted_at=event.occurred_at,
+            outcome=DeliveryAttempt.Outcome.DELIVERED if event.type == "delivered" else DeliveryAttempt.Outcome.FAILED,
+            reason=event.reason if event.type == "delivery_attempted" else "", latitude=event.latitude,
+            longitude=event.longitude, proof_photo_url=event.photo_url, signed_by=event.signed_by,
+            otp_confirmed=event.otp_confirmed, external_id=event.id,
+        )
+        writes.attempts.append(attempt)
+        if event.type == "delivery_attempted":  # dispatch hears of every failure, even a late-arriving one
+            who = courier or shipment.courier
+            writes.outbox.append((shipment, OutboxEvent.Kind.DELIVERY_FAILED, {
+                "station": shipment.station.code, "attempt": None, "reason": event.reason,
+                "courier": who.code if who else None, "attempted_at": event.occurred_at.isoformat(),
+                "customer_response": None,
+            }, attempt))
+    latest = shipment.status_changed_at
+    if (latest is not None and event.occurred_at < latest) or (shipment.status in TERMINAL and status not in TERMINAL):
+        return "stale"
+    previous_eta = shipment.eta
+    shipment.status = status
+    shipment.status_changed_at = event.occurred_at
+    if courier:
+        shipment.courier = courier
+    if event.eta:
+        shipment.eta = event.eta
+    if status == ShipmentStatus.DELIVERED:
+        shipment.delivered_at = event.occurred_at
+    writes.changed[shipment.pk] = shipment
+    _tell_the_recipient(shipment=shipment, event=event, previous_eta=previous_eta, writes=writes)
     return "applied"
 
 
@@ -199,15 +199,15 @@ def _local_date(moment: dt.datetime, shipment: Shipment) -> dt.date:
         return timezone.localtime(moment).date()
 
 
-def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None) -> None:
+def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None, writes: _BatchWrites) -> None:
     """The notices (and the NPS survey) an applied scan causes, written in the scan's transaction."""
     kind = payload = None
     if event.type == "out_for_delivery":
         code = event.handover_code
         if not code:  # dispatch sent none: issue one, and tell dispatch so the courier's app can check it
             code = f"{secrets.randbelow(10**6):06d}"
-            outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.HANDOVER_CODE_ISSUED, payload={
-                "station": shipment.station.code, "scan": event.id, "handover_code": code})
+            writes.outbox.append((shipment, OutboxEvent.Kind.HANDOVER_CODE_ISSUED, {
+                "station": shipment.station.code, "scan": event.id, "handover_code": code}, None))
         day = _local_date(event.occurred_at, shipment)
         window = shipment.delivery_window
         if event.window_start:
@@ -224,21 +224,65 @@ def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: d
         kind, payload = DeliveryNotice.Kind.DELIVERED, {
             "at": event.occurred_at.isoformat(), "otp_confirmed": event.otp_confirmed, "signed_by": event.signed_by,
             "photo_url": event.photo_url}
-        nps_survey_schedule(shipment=shipment, delivered_at=event.occurred_at)
+        writes.delivered.append((shipment, event.occurred_at))
     elif event.eta and previous_eta and event.eta > previous_eta and event.type != "returned":
         kind, payload = DeliveryNotice.Kind.DELAYED, {"eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}
     if kind is not None:
-        delivery_notice_record(shipment=shipment, kind=kind, scan_event_id=event.id, payload=payload)
+        writes.notices.append(DeliveryNotice(shipment=shipment, kind=kind, scan_event_id=event.id, payload=payload))
+
+
+def _batch_write(writes: _BatchWrites) -> None:
+    TrackingEvent.objects.bulk_create(writes.tracking)
+    DeliveryAttempt.objects.bulk_create(writes.attempts)  # ids come back: the failure events name their attempt
+    now = timezone.now()
+    for shipment in writes.changed.values():
+        shipment.updated_at = now
+    Shipment.objects.bulk_update(list(writes.changed.values()),
+                                 ["status", "status_changed_at", "courier", "eta", "delivered_at", "updated_at"])
+    for _, _, payload, attempt in writes.outbox:
+        if attempt is not None:
+            payload["attempt"] = attempt.id
+    outbox_events_record(events=[(shipment, kind, payload) for shipment, kind, payload, _ in writes.outbox])
+    delivery_notices_record(notices=writes.notices)
+    nps_surveys_schedule(deliveries=writes.delivered)
 
 
 def scan_events_ingest(*, items: list) -> list[dict]:
-    """A batch: every valid event is kept, every invalid one is reported by its position and id."""
-    results = []
+    """A batch: every valid event is applied once, in order; every invalid one is reported by its position and id.
+
+    The whole batch is one transaction with one statement per table: its shipments are locked first, in id
+    order (two batches touching the same parcels queue up instead of deadlocking), duplicates are recognised
+    after that lock (so a batch sent twice at once still applies each event once), and events of one parcel
+    are applied in the order they come.
+    """
+    results: list[dict | None] = [None] * len(items)
+    parsed: list[tuple[int, ScanEvent]] = []
     for index, raw in enumerate(items):
-        event_id = raw.get("id") if isinstance(raw, dict) else None
         try:
-            outcome = scan_event_apply(event=scan_event_parse(raw))
-            results.append({"index": index, "id": event_id, "status": outcome})
+            parsed.append((index, scan_event_parse(raw)))
         except ScanEventInvalid as exc:
-            results.append({"index": index, "id": event_id, "status": "invalid", "error": str(exc)})
-    return results
+            event_id = raw.get("id") if isinstance(raw, dict) else None
+            results[index] = {"index": index, "id": event_id, "status": "invalid", "error": str(exc)}
+    if parsed:
+        with transaction.atomic():
+            shipments = {
+                shipment.tracking_number: shipment
+                for shipment in Shipment.objects.select_for_update(of=("self",)).select_related("station", "delivery_window")
+                .filter(tracking_number__in={event.tracking_number for _, event in parsed}).order_by("id")
+            }
+            seen = set(TrackingEvent.objects.filter(external_id__in=[event.id for _, event in parsed])
+                       .values_list("external_id", flat=True))
+            couriers = {c.code: c for c in Courier.objects.filter(code__in={e.courier for _, e in parsed if e.courier})}
+            writes = _BatchWrites()
+            for index, event in parsed:
+                shipment = shipments.get(event.tracking_number)
+                if shipment is None:
+                    outcome = {"status": "invalid", "error": f"unknown tracking_number {event.tracking_number}"}
+                elif event.id in seen:
+                    outcome = {"status": "duplicate"}
+                else:
+                    seen.add(event.id)
+                    outcome = {"status": _scan_apply(event=event, shipment=shipment, couriers=couriers, writes=writes)}
+                results[index] = {"index": index, "id": event.id, **outcome}
+            _batch_write(writes)
+    return results  # type: ignore[return-value]

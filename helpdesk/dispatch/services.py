@@ -9,27 +9,45 @@ from .models import OutboxEvent
 
 logger = logging.getLogger(__name__)
 
+PUSH_CHUNK = 10  # shipments per push task: enough to amortise a task, few enough to spread over the workers
 
-def _push_kick(shipment_id: int) -> None:
-    """Ask a worker to push now; if the broker is unreachable the sweeper (beat) pushes it later."""
-    from .tasks import outbox_shipment_push
 
+def outbox_push_kick(shipment_ids) -> None:
+    """Ask the workers to push these shipments' events now; if the broker is unreachable the sweeper does it later."""
+    from .tasks import outbox_shipments_push
+
+    ids = sorted(set(shipment_ids))
     try:
-        outbox_shipment_push.delay(shipment_id)
+        for i in range(0, len(ids), PUSH_CHUNK):
+            outbox_shipments_push.delay(ids[i:i + PUSH_CHUNK])
     except Exception:  # the change is committed; losing the kick only delays the push
-        logger.warning("could not schedule the dispatch push of shipment %s; the sweeper will", shipment_id, exc_info=True)
+        logger.warning("could not schedule the dispatch push of %s shipments; the sweeper will", len(ids), exc_info=True)
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox events must be written inside the transaction of the change they describe")
 
 
 def outbox_event_record(*, shipment, kind: str, payload: dict) -> OutboxEvent:
     """Record one event for dispatch. Must run in the same transaction as the change it describes."""
+    [event] = outbox_events_record(events=[(shipment, kind, payload)])
+    return event
+
+
+def outbox_events_record(*, events: list[tuple]) -> list[OutboxEvent]:
+    """Record (shipment, kind, payload) events in one statement, in the given order (a batch of courier scans).
+    After commit the workers are asked to push them (when DISPATCH_WEBHOOK_URL is set)."""
     from .push import push_enabled
 
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("outbox events must be written inside the transaction of the change they describe")
-    event = OutboxEvent.objects.create(
-        shipment=shipment, tracking_number=shipment.tracking_number, kind=kind, payload=payload
-    )
+    _require_transaction()
+    if not events:
+        return []
+    created = OutboxEvent.objects.bulk_create([
+        OutboxEvent(shipment=shipment, tracking_number=shipment.tracking_number, kind=kind, payload=payload)
+        for shipment, kind, payload in events
+    ])
     if push_enabled():
-        shipment_id = shipment.pk
-        transaction.on_commit(lambda: _push_kick(shipment_id))
-    return event
+        shipment_ids = {shipment.pk for shipment, _, _ in events}
+        transaction.on_commit(lambda: outbox_push_kick(shipment_ids))
+    return created

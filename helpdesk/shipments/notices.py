@@ -1,6 +1,6 @@
 """Proactive delivery notices: what a courier scan tells the recipient, on their channel, in their language, once.
 
-A notice is recorded in the scan's transaction (`delivery_notice_record`) and sent by a task after commit
+A notice is recorded in the scan's transaction (`delivery_notices_record`) and sent by a task after commit
 (`delivery_notice_send`); a sweeper sends any the worker missed. Sending reuses the messaging services: the
 notice becomes an outbound message of the recipient's conversation and goes out through the channel's adapter
 with its rules (opt-outs, the WhatsApp 24-hour and WeChat 48-hour windows).
@@ -110,21 +110,30 @@ def recipient_language(*, shipment: Shipment, conversation) -> str:
 # --- Recording and sending notices ---------------------------------------------------------------
 
 
-def delivery_notice_record(*, shipment: Shipment, kind: str, scan_event_id: str, payload: dict) -> DeliveryNotice:
-    """Record one notice in the scan's transaction; it is sent after commit."""
-    notice = DeliveryNotice.objects.create(shipment=shipment, kind=kind, scan_event_id=scan_event_id, payload=payload)
-    notice_id = notice.pk
-    transaction.on_commit(lambda: _send_kick(notice_id))
-    return notice
+NOTICE_CHUNK = 5  # notices per task: short tasks, so a worker is soon free for more urgent work
+# Proactive messages yield to everything else: on the Redis broker priority 0 (the default: customers' own chats,
+# the dispatch feed) is served before 6, so a burst of scans never delays a chat reply or the push to dispatch.
+PROACTIVE_PRIORITY = 6
 
 
-def _send_kick(notice_id: int) -> None:
-    from .tasks import delivery_notice_send as task
+def delivery_notices_record(*, notices: list[DeliveryNotice]) -> list[DeliveryNotice]:
+    """Record a batch's notices in one statement; after commit the workers send them."""
+    if not notices:
+        return []
+    created = DeliveryNotice.objects.bulk_create(notices)
+    ids = [notice.pk for notice in created]
+    transaction.on_commit(lambda: delivery_notices_kick(ids))
+    return created
+
+
+def delivery_notices_kick(notice_ids: list[int]) -> None:
+    from .tasks import delivery_notices_send
 
     try:
-        task.delay(notice_id)
-    except Exception:  # committed already; the sweeper sends it
-        logger.warning("could not schedule delivery notice %s; the sweeper will", notice_id, exc_info=True)
+        for i in range(0, len(notice_ids), NOTICE_CHUNK):
+            delivery_notices_send.apply_async((notice_ids[i:i + NOTICE_CHUNK],), priority=PROACTIVE_PRIORITY)
+    except Exception:  # committed already; the sweeper sends them
+        logger.warning("could not schedule %s delivery notices; the sweeper will", len(notice_ids), exc_info=True)
 
 
 def _superseded(notice: DeliveryNotice, shipment: Shipment) -> bool:
@@ -202,7 +211,7 @@ def delivery_notice_send(*, notice_id: int) -> str:
         from helpdesk.conversations.tasks import conversation_outbound_flush
 
         conversation_id = conversation.pk
-        transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation_id))
+        transaction.on_commit(lambda: conversation_outbound_flush.apply_async((conversation_id,), priority=PROACTIVE_PRIORITY))
     return "sent"
 
 

@@ -36,19 +36,18 @@ def one_time_code_send(self, otp_id: int, code: str) -> str:
 
 
 @shared_task(acks_late=True, ignore_result=True)
-def delivery_notice_send(notice_id: int) -> str:
-    """Put a proactive delivery notice into the recipient's conversation (kicked when the scan commits)."""
-    from .notices import delivery_notice_send as send
+def delivery_notices_send(notice_ids: list[int]) -> int:
+    """Put proactive delivery notices into the recipients' conversations (kicked when the scans commit)."""
+    from .notices import delivery_notice_send
 
-    return send(notice_id=notice_id)
+    return sum(delivery_notice_send(notice_id=notice_id) == "sent" for notice_id in notice_ids)
 
 
 @shared_task(ignore_result=True)
 def delivery_notices_send_pending() -> int:
     """Sweeper (beat): send notices whose task never ran (worker down, broker hiccup)."""
-    from .notices import delivery_notices_pending
+    from .notices import delivery_notices_kick, delivery_notices_pending
 
     pending = delivery_notices_pending()
-    for notice_id in pending:
-        delivery_notice_send.delay(notice_id)
+    delivery_notices_kick(pending)
     return len(pending)

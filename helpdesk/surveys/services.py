@@ -45,11 +45,12 @@ WAIT_FOR_AGENT = dt.timedelta(minutes=30)  # while agents have the conversation,
 RASA_RETRY = dt.timedelta(minutes=5)
 
 
-def nps_survey_schedule(*, shipment, delivered_at: dt.datetime) -> NpsSurvey:
-    """Plan the shipment's one survey, NPS_SURVEY_DELAY_HOURS after delivery (a second delivery scan changes nothing)."""
-    due = delivered_at + dt.timedelta(hours=float(settings.NPS_SURVEY_DELAY_HOURS))
-    survey, _ = NpsSurvey.objects.get_or_create(shipment=shipment, defaults={"due_at": due})
-    return survey
+def nps_surveys_schedule(*, deliveries: list[tuple]) -> None:
+    """Plan each delivered shipment's one survey, NPS_SURVEY_DELAY_HOURS after delivery (in the scan's transaction;
+    a second delivery scan plans nothing new)."""
+    delay = dt.timedelta(hours=float(settings.NPS_SURVEY_DELAY_HOURS))
+    NpsSurvey.objects.bulk_create([NpsSurvey(shipment=shipment, due_at=delivered_at + delay)
+                                   for shipment, delivered_at in deliveries], ignore_conflicts=True)
 
 
 def _postpone(survey_id: int, *, until: dt.datetime, error: str) -> None:

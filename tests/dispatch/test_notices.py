@@ -50,7 +50,8 @@ def test_failed_attempt_notice_is_answered_in_chat_and_the_reschedule_reaches_di
 
     scans(dispatch, live_server,
           {"id": "ofd-1", "tracking_number": tn, "type": "out_for_delivery", "occurred_at": at(90), "courier": courier.code,
-           "window": {"start": "14:00", "end": "16:00"}},
+           "window": {"start": "14:00", "end": "16:00"}})
+    scans(dispatch, live_server,
           {"id": "att-1", "tracking_number": tn, "type": "delivery_attempted", "occurred_at": at(60),
            "reason": "recipient_absent", "courier": courier.code, "gps": {"lat": 31.2305, "lng": 121.4738}})
 
@@ -87,6 +88,17 @@ def test_failed_attempt_notice_is_answered_in_chat_and_the_reschedule_reaches_di
     assert rescheduled.payload["answers_failed_attempt"]["reason"] == "recipient_absent"
     assert [e.id for e in dispatch.events_for(tn)] == sorted(e.id for e in dispatch.events_for(tn))
     assert dispatch.duplicates == 0
+
+
+def test_a_notice_overtaken_by_a_later_scan_is_not_sent(dispatch, phones, live_server):
+    shipment = ShipmentFactory(recipient_phone=PHONE, status="at_station")
+    scans(dispatch, live_server,  # the worker gets to both only after the second scan: "out for delivery" is stale
+          {"id": "ofd-1", "tracking_number": shipment.tracking_number, "type": "out_for_delivery", "occurred_at": at(20),
+           "handover_code": "1234"},
+          {"id": "dlv-1", "tracking_number": shipment.tracking_number, "type": "delivered", "occurred_at": at(10)})
+    assert dict(DeliveryNotice.objects.values_list("kind", "status")) == {"out_for_delivery": "skipped", "delivered": "sent"}
+    [text] = texts_to(phones, PHONE)
+    assert "was delivered" in text
 
 
 def test_the_same_scan_twice_sends_one_notice_in_the_customers_web_chat_and_language(dispatch, phones, live_server):
