@@ -97,3 +97,32 @@ def test_batch_limits_and_bad_bodies(client):
     assert post(client, [{}] * 1001).json()["code"] == "batch_too_large"
     assert post(client, None, body=b'{"events": "x"}').status_code == 400
     assert post(client, None, body=b"{not json").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_batch_sent_twice_at_once_applies_each_event_once(live_server):
+    import threading
+
+    from django.db import connection
+
+    from integrations.standins.dispatch import DispatchStandin
+
+    shipments = [ShipmentFactory(status="in_transit") for _ in range(30)]
+    events = [{"id": f"{s.tracking_number}-{kind}", "tracking_number": s.tracking_number, "type": kind,
+               "occurred_at": at(minutes)} for s in shipments for kind, minutes in (("at_station", 30), ("delivered", 20))]
+    sender = DispatchStandin(secret=SECRET)  # only its signed sender is used
+    results = []
+
+    def send():
+        results.append(sender.send_scans(live_server.url + "/api/v1/dispatch/events/", events).json())
+        connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(r["applied"] for r in results) == [0, 0, len(events)]
+    assert sum(r["duplicate"] for r in results) == 2 * len(events)
+    assert TrackingEvent.objects.count() == len(events) and DeliveryAttempt.objects.count() == len(shipments)
+    assert {s.status for s in type(shipments[0]).objects.all()} == {"delivered"}
