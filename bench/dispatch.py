@@ -161,7 +161,8 @@ def scan_phases(numbers: list[str], prefix: str, start: dt.datetime) -> list[lis
         courier = f"BC{i % 40:03d}"
         t = [(start + dt.timedelta(minutes=10 * k, seconds=i % 600)).isoformat() for k in range(4)]
         phases[0].append({"id": f"{prefix}-{number}-1", "tracking_number": number, "type": "in_transit",
-                          "occurred_at": t[0], "location": "Shanghai hub", "eta": late if rng.random() < 0.1 else promised})
+                          "occurred_at": t[0], "location": "Shanghai hub",
+                          "eta": late if rng.random() < 0.1 else promised})
         phases[1].append({"id": f"{prefix}-{number}-2", "tracking_number": number, "type": "at_station",
                           "occurred_at": t[1], "location": "Shanghai station"})
         out = {"id": f"{prefix}-{number}-3", "tracking_number": number, "type": "out_for_delivery",
@@ -332,8 +333,8 @@ def main() -> None:
                 connection.close()
 
         drained_in_time = wait_until(drained, 300, processes)
-        wait_until(lambda: poller.cursor >= (OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0),
-                   60, processes)
+        last_id = OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        wait_until(lambda: poller.cursor >= last_id, 60, processes)
         poller.stopped.set()
         wait_until(lambda: not DeliveryNotice.objects.filter(status="pending").exists(), 300, processes)
 
@@ -361,9 +362,11 @@ def main() -> None:
     print(f"bench-dispatch: {events:,} courier scan events ({shipments:,} shipments × {EVENTS_PER_SHIPMENT}) through "
           f"POST /api/v1/dispatch/events/ on daphne (production settings), Celery worker ×{concurrency}, "
           f"PostgreSQL {DB}, stand-in dispatch (push consumer) and Twilio (SMS)")
-    print(f"baseline, 1 event per request: {base_events:,} events in {base_seconds:.1f} s = {base_rate:,.0f} events/min "
+    print(f"baseline, 1 event per request: {base_events:,} events in {base_seconds:.1f} s = "
+          f"{base_rate:,.0f} events/min "
           f"({base_totals['applied']:,} applied)")
-    print(f"batches of {BATCH:,}, {args.senders} senders: {events:,} events in {seconds:.1f} s = {rate:,.0f} events/min, "
+    print(f"batches of {BATCH:,}, {args.senders} senders: {events:,} events in {seconds:.1f} s = "
+          f"{rate:,.0f} events/min, "
           f"{rate / base_rate:.1f}× the baseline (applied {totals['applied']:,}, duplicate {totals['duplicate']}, "
           f"stale {totals['stale']}, invalid {totals['invalid']})")
     kinds_text = ", ".join(f"{kind.split('.')[-1]} {n:,}" for kind, n in sorted(kinds.items()))
@@ -373,7 +376,8 @@ def main() -> None:
     print(f"feed lag, accepted → pushed to dispatch: p50 {percentile(push_lags, 50):.2f} s, p95 {p95_push:.2f} s, "
           f"max {max(push_lags, default=float('nan')):.2f} s; accepted → visible in the pull feed: "
           f"p50 {percentile(pull_lags, 50):.2f} s, p95 {percentile(pull_lags, 95):.2f} s")
-    print(f"notices: {', '.join(f'{k} {v:,}' for k, v in sorted(notices.items()))}; SMS accepted by the Twilio stand-in "
+    notices_text = ", ".join(f"{k} {v:,}" for k, v in sorted(notices.items()))
+    print(f"notices: {notices_text}; SMS accepted by the Twilio stand-in "
           f"{sms:,} (baseline included)")
     print(f"lost: {lost_scans} scans not stored, {lost_outbox} outbox events not received by dispatch")
     ok = rate >= TARGET_PER_MIN and p95_push <= TARGET_LAG_S and lost == 0

@@ -186,7 +186,8 @@ class DisputeView(BotConversationView):
     @extend_schema(request=DisputeSerializer, responses={201: DisputeFiledSerializer, **ERROR_RESPONSES})
     def post(self, request, conversation_id, tracking_number):
         data = validated(DisputeSerializer, request.data)
-        result = delivery_attempt_dispute(shipment=self.shipment(), conversation=self.conversation(), comment=data["comment"])
+        result = delivery_attempt_dispute(shipment=self.shipment(), conversation=self.conversation(),
+                                          comment=data["comment"])
         attempt = result.attempt
         body = {
             "ticket_number": result.ticket.number, "priority": result.ticket.priority,

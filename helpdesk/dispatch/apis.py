@@ -135,7 +135,8 @@ class ManifestCsvRenderer(renderers.BaseRenderer):
             writer.writerows(_manifest_csv_row(row) for row in data["shipments"])
         else:  # an error: still CSV, with the same code and detail as the JSON error body
             writer.writerow(["code", "detail"])
-            writer.writerow([data.get("code", "error"), data.get("detail", "")] if isinstance(data, dict) else ["error", data])
+            writer.writerow([data.get("code", "error"), data.get("detail", "")] if isinstance(data, dict)
+                            else ["error", data])
         return out.getvalue().encode("utf-8")
 
 

@@ -30,7 +30,8 @@ class OutboxEvent(models.Model):
         ordering = ["id"]
         indexes = [
             models.Index(fields=["pushed_at", "id"]),
-            models.Index(fields=["shipment", "id"], condition=models.Q(pushed_at__isnull=True), name="outbox_pending_push"),
+            models.Index(fields=["shipment", "id"], condition=models.Q(pushed_at__isnull=True),
+                         name="outbox_pending_push"),
         ]
 
     def __str__(self) -> str:

@@ -79,7 +79,8 @@ def _post(event: OutboxEvent) -> tuple[str, str]:
     }
     timeout = float(config.get("push_timeout", 10.0))
     try:
-        response = _session().post(config["webhook_url"], data=body, headers=headers, timeout=(min(timeout, 3.0), timeout))
+        response = _session().post(config["webhook_url"], data=body, headers=headers,
+                                   timeout=(min(timeout, 3.0), timeout))
     except requests.RequestException as exc:
         return "retry", f"dispatch unreachable: {exc.__class__.__name__}: {exc}"[:300]
     if 200 <= response.status_code < 300:
@@ -155,7 +156,8 @@ def outbox_shipments_push(*, shipment_ids: list[int]) -> int:
 def outbox_shipments_due(*, limit: int = 1000) -> list[int]:
     """Shipments whose oldest unacknowledged event may be sent now (not backing off, not held by a worker)."""
     now = timezone.now()
-    earlier = OutboxEvent.objects.filter(shipment_id=OuterRef("shipment_id"), pushed_at__isnull=True, id__lt=OuterRef("id"))
+    earlier = OutboxEvent.objects.filter(shipment_id=OuterRef("shipment_id"), pushed_at__isnull=True,
+                                         id__lt=OuterRef("id"))
     return list(
         OutboxEvent.objects.filter(pushed_at__isnull=True)
         .exclude(Exists(earlier))

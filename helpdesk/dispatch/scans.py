@@ -199,7 +199,8 @@ def _local_date(moment: dt.datetime, shipment: Shipment) -> dt.date:
         return timezone.localtime(moment).date()
 
 
-def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None, writes: _BatchWrites) -> None:
+def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None,
+                        writes: _BatchWrites) -> None:
     """The notices (and the NPS survey) an applied scan causes, written in the scan's transaction."""
     kind = payload = None
     if event.type == "out_for_delivery":
@@ -219,14 +220,16 @@ def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: d
         kind, payload = DeliveryNotice.Kind.OUT_FOR_DELIVERY, {"date": day.isoformat(), "window": window,
                                                               "handover_code": code}
     elif event.type == "delivery_attempted":
-        kind, payload = DeliveryNotice.Kind.ATTEMPT_FAILED, {"at": event.occurred_at.isoformat(), "reason": event.reason}
+        kind = DeliveryNotice.Kind.ATTEMPT_FAILED
+        payload = {"at": event.occurred_at.isoformat(), "reason": event.reason}
     elif event.type == "delivered":
         kind, payload = DeliveryNotice.Kind.DELIVERED, {
             "at": event.occurred_at.isoformat(), "otp_confirmed": event.otp_confirmed, "signed_by": event.signed_by,
             "photo_url": event.photo_url}
         writes.delivered.append((shipment, event.occurred_at))
     elif event.eta and previous_eta and event.eta > previous_eta and event.type != "returned":
-        kind, payload = DeliveryNotice.Kind.DELAYED, {"eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}
+        kind = DeliveryNotice.Kind.DELAYED
+        payload = {"eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}
     if kind is not None:
         writes.notices.append(DeliveryNotice(shipment=shipment, kind=kind, scan_event_id=event.id, payload=payload))
 
@@ -267,8 +270,8 @@ def scan_events_ingest(*, items: list) -> list[dict]:
         with transaction.atomic():
             shipments = {
                 shipment.tracking_number: shipment
-                for shipment in Shipment.objects.select_for_update(of=("self",)).select_related("station", "delivery_window")
-                .filter(tracking_number__in={event.tracking_number for _, event in parsed}).order_by("id")
+                for shipment in Shipment.objects.select_for_update(of=("self",))
+                .select_related("station", "delivery_window").filter(tracking_number__in={event.tracking_number for _, event in parsed}).order_by("id")
             }
             seen = set(TrackingEvent.objects.filter(external_id__in=[event.id for _, event in parsed])
                        .values_list("external_id", flat=True))

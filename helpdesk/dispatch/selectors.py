@@ -45,8 +45,8 @@ def _response(change: ShipmentChange) -> dict:
         summary = f"redirected to {after.get('pickup_point_code')} ({after.get('address')})"
     else:
         summary = f"new address: {after.get('address')}"
-    return {"kind": change.kind, "at": change.created_at.isoformat(), "by": change.actor_kind, "channel": change.channel,
-            "summary": summary}
+    return {"kind": change.kind, "at": change.created_at.isoformat(), "by": change.actor_kind,
+            "channel": change.channel, "summary": summary}
 
 
 def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
@@ -76,7 +76,8 @@ def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
         point = shipment.pickup_point
         if point is not None:
             destination = {"kind": "pickup_point", "pickup_point": point.code, "name": point.name,
-                           "pickup_point_kind": point.kind, "address": point.address, "city": point.city, "postcode": ""}
+                           "pickup_point_kind": point.kind, "address": point.address, "city": point.city,
+                           "postcode": ""}
         else:
             destination = {"kind": "address", "address": shipment.address, "city": shipment.city,
                            "postcode": shipment.postcode,

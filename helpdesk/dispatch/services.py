@@ -21,7 +21,8 @@ def outbox_push_kick(shipment_ids) -> None:
         for i in range(0, len(ids), PUSH_CHUNK):
             outbox_shipments_push.delay(ids[i:i + PUSH_CHUNK])
     except Exception:  # the change is committed; losing the kick only delays the push
-        logger.warning("could not schedule the dispatch push of %s shipments; the sweeper will", len(ids), exc_info=True)
+        logger.warning("could not schedule the dispatch push of %s shipments; the sweeper will", len(ids),
+                       exc_info=True)
 
 
 def _require_transaction() -> None:

@@ -163,21 +163,25 @@ def delivery_notice_text(*, notice: DeliveryNotice, language: str, now: dt.datet
         window = payload.get("window") or {}
         day = dt.date.fromisoformat(payload["date"])
         when = notice_texts.window_text(day, window.get("start"), window.get("end"), language, today=today)
-        return notice_texts.out_for_delivery_text(language=language, tracking_number=tn, when=when, code=payload["handover_code"])
+        return notice_texts.out_for_delivery_text(language=language, tracking_number=tn, when=when,
+                                                  code=payload["handover_code"])
     if notice.kind == DeliveryNotice.Kind.DELAYED:
-        return notice_texts.delayed_text(language=language, tracking_number=tn, eta=dt.date.fromisoformat(payload["eta"]),
+        return notice_texts.delayed_text(language=language, tracking_number=tn,
+                                         eta=dt.date.fromisoformat(payload["eta"]),
                                          previous=dt.date.fromisoformat(payload["previous_eta"]))
     at = _local(parse_datetime(payload["at"]), shipment)
     when = notice_texts.moment_text(at, language, today=today)
     if notice.kind == DeliveryNotice.Kind.ATTEMPT_FAILED:
-        return notice_texts.attempt_failed_text(language=language, tracking_number=tn, when=when, reason=payload["reason"])
+        return notice_texts.attempt_failed_text(language=language, tracking_number=tn, when=when,
+                                                reason=payload["reason"])
     return notice_texts.delivered_text(language=language, tracking_number=tn, when=when,
                                        otp_confirmed=payload.get("otp_confirmed", False),
                                        signed_by=payload.get("signed_by", ""), photo_url=payload.get("photo_url", ""))
 
 
 def _skip(notice: DeliveryNotice, reason: str) -> str:
-    DeliveryNotice.objects.filter(pk=notice.pk).update(status=DeliveryNotice.Status.SKIPPED, skipped_reason=reason[:200])
+    DeliveryNotice.objects.filter(pk=notice.pk).update(status=DeliveryNotice.Status.SKIPPED,
+                                                       skipped_reason=reason[:200])
     return "skipped"
 
 
@@ -188,8 +192,8 @@ def delivery_notice_send(*, notice_id: int) -> str:
 
     with transaction.atomic():
         notice = (
-            DeliveryNotice.objects.select_for_update(of=("self",)).select_related("shipment__station", "shipment__customer")
-            .filter(pk=notice_id).first()
+            DeliveryNotice.objects.select_for_update(of=("self",))
+            .select_related("shipment__station", "shipment__customer").filter(pk=notice_id).first()
         )
         if notice is None or notice.status != DeliveryNotice.Status.PENDING:
             return "done"
@@ -200,7 +204,8 @@ def delivery_notice_send(*, notice_id: int) -> str:
         if route.conversation is None:
             return _skip(notice, route.skipped_reason)
         conversation = route.conversation
-        text = delivery_notice_text(notice=notice, language=recipient_language(shipment=shipment, conversation=conversation))
+        language = recipient_language(shipment=shipment, conversation=conversation)
+        text = delivery_notice_text(notice=notice, language=language)
         [message] = bot_replies_store(conversation=conversation, replies=[{"text": text}])
         if route.template_id:
             Message.objects.filter(pk=message.pk).update(template_id=route.template_id)
@@ -211,7 +216,8 @@ def delivery_notice_send(*, notice_id: int) -> str:
         from helpdesk.conversations.tasks import conversation_outbound_flush
 
         conversation_id = conversation.pk
-        transaction.on_commit(lambda: conversation_outbound_flush.apply_async((conversation_id,), priority=PROACTIVE_PRIORITY))
+        transaction.on_commit(
+            lambda: conversation_outbound_flush.apply_async((conversation_id,), priority=PROACTIVE_PRIORITY))
     return "sent"
 
 

@@ -239,8 +239,8 @@ def shipment_reschedule(*, shipment: Shipment, window_id: int, actor: Actor) -> 
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.RESCHEDULED,
-            payload={"station": shipment.station.code, "window": after["delivery_window"], "by": actor.kind, "channel": actor.channel,
-                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
+            payload={"station": shipment.station.code, "window": after["delivery_window"], "by": actor.kind,
+                     "channel": actor.channel, "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
@@ -268,8 +268,8 @@ def shipment_address_change(*, shipment: Shipment, address: str, actor: Actor, c
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.ADDRESS_CHANGED,
-            payload={"station": shipment.station.code, "before": before, "after": after, "by": actor.kind, "channel": actor.channel,
-                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
+            payload={"station": shipment.station.code, "before": before, "after": after, "by": actor.kind,
+                     "channel": actor.channel, "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
@@ -298,8 +298,8 @@ def shipment_redirect(*, shipment: Shipment, pickup_point_id: int, actor: Actor)
         outbox_event_record(
             shipment=shipment,
             kind=OutboxEvent.Kind.REDIRECTED,
-            payload={"station": shipment.station.code, "pickup_point": after, "by": actor.kind, "channel": actor.channel,
-                     "answers_failed_attempt": _failed_attempt_answered(shipment)},
+            payload={"station": shipment.station.code, "pickup_point": after, "by": actor.kind,
+                     "channel": actor.channel, "answers_failed_attempt": _failed_attempt_answered(shipment)},
         )
     return shipment
 
@@ -360,7 +360,8 @@ def _station_zone(shipment: Shipment):
 
 
 _VERDICT_TEXT = {
-    DisputeVerdict.COURIER_AWAY: "the courier's GPS fix was {m} m from the address (threshold {t} m): likely no real attempt",
+    DisputeVerdict.COURIER_AWAY:
+        "the courier's GPS fix was {m} m from the address (threshold {t} m): likely no real attempt",
     DisputeVerdict.OUTSIDE_WINDOW: "the courier was at the address ({m} m) but outside the promised window",
     DisputeVerdict.AT_ADDRESS: "the courier's GPS fix was {m} m from the address, within the promised time",
     DisputeVerdict.NO_COURIER_GPS: "the scan carried no GPS fix",
@@ -404,12 +405,14 @@ def delivery_attempt_dispute(*, shipment: Shipment, conversation, comment: str =
         courier = attempt.courier
         local = timezone.localtime(attempt.attempted_at, _station_zone(shipment))
         finding = _VERDICT_TEXT[verdict].format(m=metres, t=settings.DISPUTE_MAX_DISTANCE_M)
+        who = f"{courier.code} {courier.name}" if courier else "(unknown)"
         description = (
-            f"The recipient says they were at home. Courier {courier.code + ' ' + courier.name if courier else '(unknown)'} "
+            f"The recipient says they were at home. Courier {who} "
             f"reported \"{attempt.get_reason_display()}\" at {local:%Y-%m-%d %H:%M}; {finding}."
             + (f"\nCustomer: {comment}" if comment else "")
         )
-        ticket = complaint_file(conversation=conversation, category="fake_attempt", description=description, shipment=shipment)
+        ticket = complaint_file(conversation=conversation, category="fake_attempt", description=description,
+                                shipment=shipment)
         outbox_event_record(shipment=shipment, kind=OutboxEvent.Kind.ATTEMPT_DISPUTED, payload={
             "station": shipment.station.code, "attempt": attempt.id, "scan": attempt.external_id,
             "courier": courier.code if courier else None, "attempted_at": attempt.attempted_at.isoformat(),

@@ -46,7 +46,8 @@ class NpsSurvey(models.Model):
     due_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, help_text="Set while waiting for the bot or an agent.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="Set while waiting for the bot or an agent.")
     last_error = models.CharField(max_length=300, blank=True)
     triggered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -105,7 +105,8 @@ class DispatchStandin(StandinServer):
     def handle(self, request: StandinRequest) -> StandinResponse:
         if request.method != "POST":
             return StandinResponse(405, {"error": "method not allowed"})
-        if not dispatch_signature_valid(body=request.body, header=request.headers.get(SIGNATURE_HEADER), secret=self.secret):
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not dispatch_signature_valid(body=request.body, header=signature, secret=self.secret):
             with self.lock:
                 self.forged += 1
             return StandinResponse(401, {"error": "signature does not match"})
