@@ -55,11 +55,13 @@ def conversation_lock(conversation_id: int, *, side: str = "inbound", timeout: i
 
 
 def _message_event(message: Message) -> dict:
+    sender = message.sender if message.sender_id else None
     return {
         "kind": "message.new",
         "conversation": message.conversation_id,
         "message": {
             "id": message.id, "direction": message.direction, "sender_kind": message.sender_kind, "text": message.text,
+            "sender": (sender.get_full_name() or sender.get_username()) if sender else None,
             "media": message.media, "is_internal_note": message.is_internal_note,
             "delivery_status": message.delivery_status, "created_at": message.created_at.isoformat(),
         },
@@ -68,6 +70,12 @@ def _message_event(message: Message) -> dict:
 
 def _publish_message(conversation: Conversation, message: Message) -> None:
     live_publish(groups=[conversation_group(conversation.pk), inbox_group(conversation.team_id)], event=_message_event(message))
+
+
+def _publish_status(message: Message, status: str) -> None:
+    """The agent sees a reply change from "waiting to send" to sent (or failed) without reloading."""
+    live_publish(groups=[conversation_group(message.conversation_id)],
+                 event={"kind": "message.status", "message": message.pk, "status": status})
 
 
 # --- Inbound -----------------------------------------------------------------------------------------
@@ -271,17 +279,20 @@ def message_send(*, message: Message) -> None:
     if identity is not None and identity.opted_out_at is not None and message.sender_kind != Message.SenderKind.SYSTEM:
         Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED,
                                                      delivery_error="Customer opted out (STOP).")
+        _publish_status(message, Message.DeliveryStatus.FAILED)
         return
     if message.channel == "webchat":
         from .live import webchat_group
 
         live_publish(groups=[webchat_group(conversation.external_user_id)], event=_message_event(message))
         Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.SENT, sent_at=timezone.now())
+        _publish_status(message, Message.DeliveryStatus.SENT)
         return
     sender = _sender_for(message.channel)
     if sender is None:
         Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED,
                                                      delivery_error=f"The {message.channel} channel is not configured.")
+        _publish_status(message, Message.DeliveryStatus.FAILED)
         return
     Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
     try:
@@ -293,11 +304,13 @@ def message_send(*, message: Message) -> None:
         Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:300])
         if not exc.retryable:
             Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED)
+            _publish_status(message, Message.DeliveryStatus.FAILED)
         raise
     Message.objects.filter(pk=message.pk).update(
         delivery_status=Message.DeliveryStatus.SENT, external_id=result.provider_message_id, sent_at=timezone.now(),
         delivery_error="",
     )
+    _publish_status(message, Message.DeliveryStatus.SENT)
 
 
 def conversation_outbound_flush(*, conversation_id: int) -> int:
@@ -385,6 +398,5 @@ def message_status_update(*, channel: str, external_id: str, status: str, error:
             message.delivery_status = new
             message.delivery_error = error[:300] if new == Message.DeliveryStatus.FAILED else message.delivery_error
             message.save(update_fields=["delivery_status", "delivery_error"])
-            live_publish(groups=[conversation_group(message.conversation_id)],
-                         event={"kind": "message.status", "message": message.pk, "status": new})
+            _publish_status(message, new)
     return message

@@ -14,7 +14,10 @@ from .models import Conversation, ConversationState, HandoffReason, Message
 
 
 def _system_message(conversation: Conversation, text: str) -> Message:
-    return Message.objects.create(
+    """A system event in the history (handoff, an agent joining, hand-back), shown live to the agents watching."""
+    from .messaging import _publish_message
+
+    message = Message.objects.create(
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
         sender_kind=Message.SenderKind.SYSTEM,
@@ -23,6 +26,8 @@ def _system_message(conversation: Conversation, text: str) -> Message:
         channel=conversation.channel,
         delivery_status=Message.DeliveryStatus.NOT_SENT,
     )
+    _publish_message(conversation, message)
+    return message
 
 
 def _publish_state(conversation: Conversation, previous_team_id=None) -> None:
@@ -31,6 +36,8 @@ def _publish_state(conversation: Conversation, previous_team_id=None) -> None:
         "conversation": conversation.pk,
         "state": conversation.state,
         "assignee": conversation.assignee_id,
+        "assignee_name": (conversation.assignee.get_full_name() or conversation.assignee.get_username())
+        if conversation.assignee_id else None,
         "team": conversation.team_id,
     }
     groups = [conversation_group(conversation.pk), inbox_group(conversation.team_id)]

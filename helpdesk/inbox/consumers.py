@@ -1,7 +1,7 @@
 """The agents' socket: live queue counts for the inbox, live events for an open conversation."""
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 
@@ -27,13 +27,13 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         query = dict(p.split("=", 1) for p in self.scope.get("query_string", b"").decode().split("&") if "=" in p)
         conversation_id = int(query["conversation"]) if query.get("conversation", "").isdigit() else None
-        access = await sync_to_async(_access)(user, conversation_id)
+        access = await database_sync_to_async(_access)(user, conversation_id)
         if access is None:
             await self.close(code=4403)
             return
         self.user = user
         if access["all"]:
-            team_ids = await sync_to_async(lambda: list(Team.objects.values_list("id", flat=True)))()
+            team_ids = await database_sync_to_async(lambda: list(Team.objects.values_list("id", flat=True)))()
         else:
             team_ids = [access["team"]]
         self.groups_joined = [inbox_group(t) for t in team_ids] + [inbox_group(None)]
@@ -54,4 +54,4 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         payload = event["event"]
         await self.send_json({"type": "event", "event": payload})
         if payload.get("kind") in ("conversation.state", "message.new"):
-            await self.send_json({"type": "counts", "counts": await sync_to_async(inbox_counts)(self.user)})
+            await self.send_json({"type": "counts", "counts": await database_sync_to_async(inbox_counts)(self.user)})

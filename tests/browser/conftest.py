@@ -1,61 +1,144 @@
-"""Headless Debian Chromium driven by Python playwright against pytest-django's live server (never `playwright install`)."""
+"""Headless Debian Chromium driven by Python playwright (never `playwright install`) against the helpdesk as it runs in
+production: daphne serving the ASGI application (HTTP and Channels web sockets on the Redis channel layer) and a real
+Celery worker, both in subprocesses on the test database, with the Twilio stand-in as the customers' phones and a
+stand-in Rasa as the bot. Started once per session; each test gets clean tables."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
+from django.db import connection
+
+from integrations.standins.twilio import TwilioStandin
+from tests.dispatch.conftest import RasaStandin
+from tests.e2e.conftest import Processes, free_port, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path(os.environ.get("BROWSER_SHOTS", "/tmp/browser-shots"))
+SMS_NUMBER = "+15017122661"
+WA_NUMBER = "whatsapp:+14155238886"
+RASA_TOKEN = "test-rasa-token"
+
+
+@pytest.fixture(scope="session")
+def phones():
+    """The Twilio stand-in: customers' SMS and WhatsApp messages come from it, the helpdesk's replies land in it."""
+    with TwilioStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def bot():
+    """A stand-in Rasa: answers each customer turn with `bot.reply`, records tracker pause/resume."""
+    with RasaStandin(token=RASA_TOKEN) as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def helpdesk_server(django_db_setup, django_db_blocker, phones, bot):
+    """daphne (ASGI: pages, REST API, webhooks, /ws/agent/) and a Celery worker on the test database."""
+    with django_db_blocker.unblock():
+        database = connection.settings_dict["NAME"]
+    env = {
+        "DJANGO_SETTINGS_MODULE": "helpdesk.config.settings.test",
+        "TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "RASA_URL": bot.url, "RASA_TOKEN": RASA_TOKEN,
+        "TWILIO_ACCOUNT_SID": phones.account_sid, "TWILIO_AUTH_TOKEN": phones.auth_token,
+        "TWILIO_API_BASE": phones.url, "TWILIO_SMS_FROM": SMS_NUMBER, "TWILIO_WHATSAPP_FROM": WA_NUMBER,
+        "PYTHONUNBUFFERED": "1", "DJANGO_ALLOW_ASYNC_UNSAFE": "",  # the servers keep Django's async-safety guard
+    }
+    processes = Processes()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        web, web_log = processes.start("daphne", [
+            str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port),
+            "tests.browser.asgi:application"], env)
+        worker, worker_log = processes.start("worker", [
+            sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "--loglevel", "INFO",
+            "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--hostname", f"browser-{os.getpid()}@%h"], env)
+        wait_for(f"{url}/accounts/login/", "daphne", web, web_log, timeout=90)
+        deadline = time.monotonic() + 90
+        while "ready" not in worker_log.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{worker_log.read_text()[-4000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        processes.stop()
 
 
 @pytest.fixture
-def chromium(django_db_setup, monkeypatch):
-    """One browser per test. Playwright's sync API keeps an asyncio loop marked as running in this thread while it is
-    open, which Django's async-safety guard takes for async code; the guard is lifted for this test only (the
-    test body is plain synchronous code, and the live server answers from its own thread)."""
+def helpdesk(helpdesk_server, transactional_db, phones, bot):
+    """Per test: clean tables (committed, so the server processes see them), empty stand-ins and queue."""
+    from helpdesk.config.celery import app
+
+    phones.reset()
+    with bot._lock:
+        bot.turns.clear()
+        bot.tracker_events.clear()
+        bot.triggers.clear()
+    bot.reply = "Which day suits you? Reply with a number."
+    app.control.purge()
+    return helpdesk_server
+
+
+@pytest.fixture(scope="session")
+def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an asyncio loop marked as running in this thread while it is open, which Django's
+    # async-safety guard takes for async code; the test bodies and fixtures are plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    pw = sync_api.sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+    pw.stop()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900},
-                                   accept_downloads=True, locale="en-GB")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def browser_context(chromium, helpdesk):
+    """New browser windows (each its own cookies, i.e. its own logged-in user) on the helpdesk."""
+    contexts = []
+
+    def open_context(*, locale: str = "en-GB", width: int = 1400, height: int = 900, mobile: bool = False):
+        context = chromium.new_context(base_url=helpdesk, viewport={"width": width, "height": height},
+                                       accept_downloads=True, locale=locale, is_mobile=mobile, has_touch=mobile,
+                                       device_scale_factor=1)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context().new_page()
 
 
 @pytest.fixture
 def shot():
     SHOTS.mkdir(parents=True, exist_ok=True)
 
-    def take(page, name: str) -> None:
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    def take(page, name: str, *, full_page: bool = True) -> None:
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
     return take
-
-
-@pytest.fixture
-def no_rasa(monkeypatch):
-    """Rasa is a separate process (covered by tests/e2e); here its pause/resume calls are only recorded."""
-    from helpdesk.conversations import tasks
-
-    calls = []
-    monkeypatch.setattr(tasks.rasa_tracker_pause, "delay", lambda cid: calls.append(("pause", cid)))
-    monkeypatch.setattr(tasks.rasa_tracker_resume, "delay", lambda cid: calls.append(("resume", cid)))
-    return calls
 
 
 def log_in(page, username: str, password: str = "pass-1234", next_url: str = "/inbox/") -> None:
@@ -64,3 +147,24 @@ def log_in(page, username: str, password: str = "pass-1234", next_url: str = "/i
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"**{next_url}**")
+
+
+def eventually(check, *, timeout: float = 10.0, what: str = "the condition"):
+    """Poll a server-side fact (what a stand-in received, what was stored) until it holds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+def customer_texts(phones: TwilioStandin, base_url: str, *, from_: str, body: str) -> None:
+    """The customer's SMS reaches the helpdesk as Twilio delivers it: a signed webhook."""
+    response = phones.send_inbound(f"{base_url}/webhooks/twilio/", from_=from_, to=SMS_NUMBER, body=body)
+    assert response.status_code == 200, response.text
+
+
+__all__ = ["customer_texts", "eventually", "log_in", "requests"]

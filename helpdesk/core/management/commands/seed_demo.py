@@ -306,4 +306,6 @@ class Command(BaseCommand):
             comment = rng.choice((praise if score >= 8 else blame)[language])
             response = NpsResponse.objects.create(shipment=shipment, customer=shipment.customer, score=score,
                                                   comment=comment, channel=channels[n % 4], language=language)
-            NpsResponse.objects.filter(pk=response.pk).update(created_at=(shipment.delivered_at or self.now) + dt.timedelta(hours=6))
+            # Answered some hours after delivery, never in the future (a parcel delivered an hour ago has a fresh answer).
+            answered = min((shipment.delivered_at or self.now) + dt.timedelta(hours=6), self.now)
+            NpsResponse.objects.filter(pk=response.pk).update(created_at=answered)

@@ -105,16 +105,35 @@
       .catch(function (e) { say(e.message); });
   });
 
+  // A state change seen live: the pill, who has it, which buttons make sense now, and a word when a colleague took it.
+  var me = root.dataset.user;
+  function showState(event) {
+    var state = document.getElementById("state");
+    state.textContent = STATES[event.state] || event.state; state.className = "pill " + event.state;
+    var assignee = document.getElementById("assignee");
+    assignee.textContent = event.assignee_name ? " · " + interpolate(gettext("with %(name)s"), { name: event.assignee_name }, true) : "";
+    var mine = event.state === "agent" && String(event.assignee) === me;
+    var button = function (action) { return root.querySelector('[data-action="' + action + '"]'); };
+    button("take-over").disabled = mine || event.state === "closed" || (event.state === "agent" && !!event.assignee);
+    button("hand-back").disabled = !(event.state === "agent" || event.state === "queued");
+    button("close").disabled = event.state === "closed";
+    document.getElementById("send").disabled = event.state === "closed" || document.getElementById("send").dataset.optedOut === "true";
+    var taken = document.getElementById("taken");
+    var colleague = event.state === "agent" && event.assignee && String(event.assignee) !== me;
+    taken.hidden = !colleague;
+    taken.textContent = colleague ? interpolate(gettext("%(name)s took over this conversation."), { name: event.assignee_name }, true) : "";
+    root.dataset.assignee = event.assignee || "";
+  }
+
   var proto = location.protocol === "https:" ? "wss://" : "ws://";
   function connect() {
     var socket = new WebSocket(proto + location.host + "/ws/agent/?conversation=" + id);
     socket.onmessage = function (e) {
       var data = JSON.parse(e.data);
-      if (data.type === "event" && data.event.kind === "message.new") bubble(data.event.message);
-      if (data.type === "event" && data.event.kind === "conversation.state") {
-        var state = document.getElementById("state");
-        state.textContent = STATES[data.event.state] || data.event.state; state.className = "pill " + data.event.state;
-      }
+      // The socket also carries the team's inbox events; only this conversation's belong in this view.
+      if (data.type !== "event" || (data.event.conversation !== undefined && String(data.event.conversation) !== id)) return;
+      if (data.event.kind === "message.new") bubble(data.event.message);
+      if (data.event.kind === "conversation.state") showState(data.event);
       if (data.type === "event" && data.event.kind === "message.status") {
         var el = thread.querySelector('[data-id="' + data.event.message + '"] .meta .status');
         if (el) el.textContent = DELIVERY[data.event.status] || data.event.status;
