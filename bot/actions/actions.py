@@ -268,8 +268,12 @@ class ActionTrackShipment(Action):
         except HelpdeskError as exc:
             if exc.code == "rate_limited":
                 dispatcher.utter_message(response="utter_rate_limited")
-            else:
+            elif exc.code == "shipment_not_found":
                 dispatcher.utter_message(response="utter_shipment_not_found", tracking_number=tracking_number)
+            else:  # e.g. 401 from a wrong HELPDESK_API_TOKEN: our problem, not a wrong number
+                logger.warning("tracking refused: %s", exc)
+                dispatcher.utter_message(response="utter_service_unavailable")
+                return flow_reset()
             return flow_reset() + [SlotSet("tracking_number", None)]
         shipment_utter(dispatcher, view, language_of(tracker))
         return flow_reset()

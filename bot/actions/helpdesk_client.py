@@ -22,10 +22,11 @@ class HelpdeskError(Exception):
 
 
 class HelpdeskClient:
-    def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None, timeout: float = 10.0):
+    def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None, timeout: Optional[float] = None):
         self.base_url = (base_url or os.environ.get("HELPDESK_URL") or "http://127.0.0.1:8000").rstrip("/")
         self.token = token if token is not None else os.environ.get("HELPDESK_API_TOKEN", "")
-        self.timeout = timeout
+        # Seconds to wait for the helpdesk before apologising to the customer (HELPDESK_TIMEOUT, default 10).
+        self.timeout = timeout if timeout is not None else float(os.environ.get("HELPDESK_TIMEOUT") or 10)
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Token {self.token}"
 
