@@ -16,11 +16,13 @@ api_v1 = [
     path("", include("helpdesk.surveys.urls")),
     path("", include("helpdesk.dispatch.urls")),
     path("bot/", include("helpdesk.conversations.bot_urls")),
+    path("bot/", include("helpdesk.selfservice.bot_urls")),
 ]
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("track/", track, name="track"),
+    path("track/", include("helpdesk.selfservice.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the top bar's language switcher

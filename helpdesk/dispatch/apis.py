@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from helpdesk.core.api import ERROR_RESPONSES, validated
 from helpdesk.core.errors import NotFound
 from helpdesk.network.models import Station
+from helpdesk.selfservice.selectors import return_pickups_due
 
 from .models import OutboxEvent
 from .selectors import outbox_events_after, redelivery_manifest
@@ -104,6 +105,7 @@ MANIFEST_COLUMNS = [
     "tracking_number", "retry_on", "overdue", "window_start", "window_end", "destination", "pickup_point", "address",
     "city", "postcode", "recipient_name", "recipient_phone", "failed_attempts", "last_attempt_at", "last_attempt_reason",
     "courier", "disputed", "customer_response", "customer_response_at", "customer_response_channel",
+    "preferred_method", "preferred_pickup_point", "preferred_slots", "appointment_date", "courier_instructions",
 ]
 
 
@@ -116,8 +118,16 @@ def _manifest_csv_row(row: dict) -> list:
         destination["city"], destination["postcode"], row["recipient_name"], row["recipient_phone"],
         row["failed_attempts"], last.get("at", ""), last.get("reason", ""), last.get("courier") or "",
         "yes" if last.get("disputed") else "no", answer.get("summary", "none"), answer.get("at", ""),
-        answer.get("channel", ""),
+        answer.get("channel", ""), *_preference_cells(row.get("delivery_preference")),
     ]
+
+
+def _preference_cells(preference: dict | None) -> list:
+    if not preference:
+        return ["", "", "", "", ""]
+    return [preference["method"], (preference["pickup_point"] or {}).get("code", ""),
+            " ".join(f"{s['start']}-{s['end']}" for s in preference["time_slots"]),
+            preference["appointment_date"] or "", preference["instructions"]]
 
 
 class ManifestCsvRenderer(renderers.BaseRenderer):
@@ -155,7 +165,8 @@ class StationManifest(APIView):
         parameters=[OpenApiParameter("date", dt.date), OpenApiParameter("format", str, enum=["json", "csv"])],
         responses={200: inline_serializer("RedeliveryManifest", {
             "station": serializers.CharField(), "date": serializers.DateField(), "count": serializers.IntegerField(),
-            "shipments": serializers.ListField(child=serializers.DictField())}), **ERROR_RESPONSES},
+            "shipments": serializers.ListField(child=serializers.DictField()),
+            "return_pickups": serializers.ListField(child=serializers.DictField())}), **ERROR_RESPONSES},
     )
     def get(self, request, code):
         query = validated(ManifestQuerySerializer, request.query_params)
@@ -165,7 +176,8 @@ class StationManifest(APIView):
             raise NotFound("station_not_found", f"No station with code {code!r}.")
         day = query.get("date") or timezone.localdate() + dt.timedelta(days=1)
         rows = redelivery_manifest(station=station, day=day)
-        response = Response({"station": station.code, "date": day.isoformat(), "count": len(rows), "shipments": rows})
+        response = Response({"station": station.code, "date": day.isoformat(), "count": len(rows), "shipments": rows,
+                             "return_pickups": return_pickups_due(station=station, day=day)})
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = f'attachment; filename="manifest_{station.code}_{day.isoformat()}.csv"'
         return response

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from helpdesk.network.models import Station
+from helpdesk.selfservice.selectors import shipment_delivery_preference
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentChange, ShipmentStatus
 
 from .models import OutboxEvent
@@ -55,7 +56,7 @@ def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
     zone = _zone(station)
     shipments = (
         Shipment.objects.filter(station=station, status=ShipmentStatus.DELIVERY_FAILED)
-        .select_related("delivery_window", "pickup_point")
+        .select_related("delivery_window", "pickup_point", "delivery_preference__pickup_point")
         .prefetch_related(
             Prefetch("attempts", to_attr="failed_attempts", queryset=DeliveryAttempt.objects.filter(
                 outcome=DeliveryAttempt.Outcome.FAILED).select_related("courier").order_by("attempted_at", "id")),
@@ -99,5 +100,6 @@ def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
             } if last else None,
             "customer_response": _response(answers[-1]) if answers else None,
             "customer_responses": [_response(c) for c in answers],
+            "delivery_preference": shipment_delivery_preference(shipment),  # door/station/locker, slots, appointment
         })
     return rows

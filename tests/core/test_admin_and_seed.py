@@ -11,7 +11,7 @@ from helpdesk.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "customers", "network", "shipments", "conversations", "tickets", "surveys", "dispatch"}
+OUR_APPS = {"accounts", "customers", "network", "shipments", "conversations", "tickets", "surveys", "dispatch", "selfservice"}
 
 
 @pytest.fixture
@@ -46,4 +46,5 @@ def test_demo_data_covers_every_status_and_logs_in(seeded, client):
     assert NpsResponse.objects.exists()
     assert client.login(username="supervisor", password="parceldesk-demo")
     call_command("seed_demo", verbosity=0)  # a second run adds nothing
-    assert Shipment.objects.count() == 60
+    assert Shipment.objects.filter(return_of__isnull=True).count() == 60  # plus the demo returns' own shipments
+    assert Shipment.objects.filter(return_of__isnull=False).exists()

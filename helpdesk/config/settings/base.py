@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "helpdesk.dispatch",
     "helpdesk.inbox",
     "helpdesk.reports",
+    "helpdesk.selfservice",
 ]
 
 MIDDLEWARE = [
@@ -219,6 +220,7 @@ WHATSAPP_NOTICE_TEMPLATE = env("WHATSAPP_NOTICE_TEMPLATE", default="HX0000000000
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=600)
 OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=3)
 OTP_MAX_SENDS_PER_HOUR = env.int("OTP_MAX_SENDS_PER_HOUR", default=5)
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=14)  # returns may start up to this many days after delivery
 RESCHEDULE_HORIZON_DAYS = env.int("RESCHEDULE_HORIZON_DAYS", default=7)
 
 LOGGING = {

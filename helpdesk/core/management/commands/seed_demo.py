@@ -14,6 +14,7 @@ from helpdesk.accounts.models import AgentProfile, Role, Team
 from helpdesk.conversations.models import Conversation, ConversationState, Message
 from helpdesk.customers.models import ChannelIdentity, Customer
 from helpdesk.network.models import Courier, DeliveryWindow, PickupPoint, Station
+from helpdesk.selfservice.demo import selfservice_demo_seed
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentStatus, TrackingEvent
 from helpdesk.surveys.models import NpsResponse
 from helpdesk.tickets.models import BusinessHours, Priority, SlaPolicy
@@ -92,6 +93,7 @@ class Command(BaseCommand):
             stations = self._network()
             made = self._shipments(stations, shipments)
             self._conversations_tickets_nps(made, teams)
+            selfservice_demo_seed()  # fee table, service area, FAQ answers, a few preferences and returns
         self.stdout.write(self.style.SUCCESS(
             f"Demo data: {Shipment.objects.count()} shipments, {Customer.objects.count()} customers, "
             f"{Conversation.objects.count()} conversations, {NpsResponse.objects.count()} NPS answers."
