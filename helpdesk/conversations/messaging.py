@@ -16,6 +16,7 @@ import logging
 import redis
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from helpdesk.core.errors import ApplicationError, Conflict
@@ -23,7 +24,7 @@ from integrations.base import InboundMessage, OutboundMessage, ProviderError
 
 from .live import conversation_group, inbox_group, live_publish
 from .models import Conversation, ConversationState, Message
-from .rasa import RasaUnavailable, rasa_turn
+from .rasa import RasaUnavailable, rasa_turn, rasa_turn_replies
 from .services import conversation_for_identity
 
 logger = logging.getLogger(__name__)
@@ -41,17 +42,35 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
+def _lock_seconds() -> float:
+    """How long a worker's hold on a conversation lasts unless renewed: long enough for one turn (a tracker
+    look-up and a Rasa call), short enough that a killed worker does not keep the conversation waiting."""
+    return max(settings.CONVERSATION_LOCK_SECONDS, 2 * settings.RASA_TIMEOUT + 5)
+
+
 @contextlib.contextmanager
-def conversation_lock(conversation_id: int, *, side: str = "inbound", timeout: int = 300):
-    """Two workers never interleave one conversation's turns (inbound) or sends (outbound)."""
-    lock = _redis().lock(f"parceldesk:conversation-lock:{side}:{conversation_id}", timeout=timeout, blocking_timeout=0)
+def conversation_lock(conversation_id: int, *, side: str = "inbound"):
+    """Two workers never interleave one conversation's turns (inbound) or sends (outbound).
+
+    The hold expires (a killed worker cannot renew it), so the holder renews it before every turn with
+    `conversation_lock_renew`; a holder whose hold lapsed and was taken by another worker stops there.
+    """
+    lock = _redis().lock(f"parceldesk:conversation-lock:{side}:{conversation_id}", timeout=_lock_seconds(),
+                         blocking_timeout=0)
     if not lock.acquire(blocking=False):
         raise ConversationBusy(conversation_id)
     try:
-        yield
+        yield lock
     finally:
         with contextlib.suppress(redis.exceptions.LockError):
             lock.release()
+
+
+def conversation_lock_renew(lock, conversation_id: int) -> None:
+    try:
+        lock.reacquire()
+    except redis.exceptions.LockError:  # it lapsed and another worker has the conversation now
+        raise ConversationBusy(conversation_id) from None
 
 
 def _message_event(message: Message) -> dict:
@@ -91,6 +110,9 @@ def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
     )
     try:
         with transaction.atomic():
+            # Messages of one conversation are stored one at a time, so their ids (the order the bot
+            # answers them in) are also the order they become visible to the worker.
+            Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk", flat=True).first()
             message = Message.objects.create(
                 conversation=conversation,
                 direction=Message.Direction.INBOUND,
@@ -151,12 +173,31 @@ def _event_reply(conversation: Conversation, event: str) -> str | None:
     return ""  # other events (menu clicks, location reports) need no answer
 
 
-def _bot_metadata(conversation: Conversation) -> dict:
+def _bot_metadata(conversation: Conversation, message: Message) -> dict:
     return {
         "channel": conversation.channel,
         "language": conversation.language,
         "customer_verified": bool(conversation.verified_phone) or conversation.channel in ("sms", "whatsapp"),
+        "message_id": message.pk,  # lets a retry find this turn in the bot's tracker instead of repeating it
     }
+
+
+def _bot_turn(conversation: Conversation, message: Message, text: str) -> list[dict]:
+    """The bot's answer to one message, asking the bot once even when an earlier try may have reached it.
+
+    A try counts before Rasa is called; when the message was tried before (the worker died, or Rasa
+    answered too late), the bot's tracker says whether that turn happened, and its replies are taken
+    from there rather than running the turn a second time.
+    """
+    tried_before = message.delivery_attempts > 0
+    Message.objects.filter(pk=message.pk).update(delivery_attempts=F("delivery_attempts") + 1)
+    if tried_before:
+        replies = rasa_turn_replies(conversation_id=conversation.pk, message_id=message.pk)
+        if replies is not None:
+            logger.info("conversation %s: message %s was already answered by the bot; not asking again",
+                        conversation.pk, message.pk)
+            return replies
+    return rasa_turn(conversation_id=conversation.pk, text=text, metadata=_bot_metadata(conversation, message))
 
 
 def _store_outbound(conversation: Conversation, *, text: str, sender_kind: str, media=None, sender=None) -> Message:
@@ -200,8 +241,9 @@ def conversation_inbound_process(*, conversation_id: int) -> int:
     ConversationBusy (another worker is on it).
     """
     processed = 0
-    with conversation_lock(conversation_id):
+    with conversation_lock(conversation_id) as lock:
         while True:
+            conversation_lock_renew(lock, conversation_id)
             message = (
                 Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND,
                                        delivery_status=Message.DeliveryStatus.RECEIVED)
@@ -218,8 +260,7 @@ def conversation_inbound_process(*, conversation_id: int) -> int:
                 replies = [{"text": keyword}] if keyword else []
             elif conversation.state == ConversationState.BOT:
                 try:
-                    replies = rasa_turn(conversation_id=conversation_id, text=message.text or ("/greet" if event else "/media"),
-                                        metadata=_bot_metadata(conversation))
+                    replies = _bot_turn(conversation, message, message.text or ("/greet" if event else "/media"))
                 except RasaUnavailable:
                     if conversation.bot_delayed_since is None:
                         Conversation.objects.filter(pk=conversation_id).update(bot_delayed_since=timezone.now())
@@ -230,6 +271,8 @@ def conversation_inbound_process(*, conversation_id: int) -> int:
                 Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.PROCESSED)
                 if conversation.bot_delayed_since is not None:
                     Conversation.objects.filter(pk=conversation_id).update(bot_delayed_since=None)
+                    live_publish(groups=[conversation_group(conversation_id), inbox_group(conversation.team_id)],
+                                 event={"kind": "conversation.bot_resumed", "conversation": conversation_id})
                 if replies:
                     bot_replies_store(conversation=conversation, replies=replies)
                     from .tasks import conversation_outbound_flush
@@ -316,11 +359,12 @@ def message_send(*, message: Message) -> None:
 def conversation_outbound_flush(*, conversation_id: int) -> int:
     """Send the conversation's pending outbound messages in order; stops at the first retryable failure."""
     sent = 0
-    with conversation_lock(conversation_id, side="outbound", timeout=120):
+    with conversation_lock(conversation_id, side="outbound") as lock:
         for message in Message.objects.select_related("conversation__identity").filter(
             conversation_id=conversation_id, direction=Message.Direction.OUTBOUND,
             delivery_status=Message.DeliveryStatus.PENDING, is_internal_note=False,
         ).order_by("id"):
+            conversation_lock_renew(lock, conversation_id)
             try:
                 message_send(message=message)
             except ProviderError as exc:

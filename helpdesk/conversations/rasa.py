@@ -31,6 +31,38 @@ def rasa_turn(*, conversation_id: int, text: str, metadata: dict) -> list[dict]:
     return response.json()
 
 
+def rasa_turn_replies(*, conversation_id: int, message_id: int) -> list[dict] | None:
+    """The replies the bot gave to our message `message_id` (sent with that id in its metadata), in the REST
+    channel's shape, or None when the bot's tracker has no such turn (it never got the message)."""
+    try:
+        response = requests.get(
+            f"{settings.RASA_URL}/conversations/{conversation_id}/tracker",
+            params={"token": settings.RASA_TOKEN} if settings.RASA_TOKEN else None,
+            timeout=settings.RASA_TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        raise RasaUnavailable(str(exc)) from exc
+    if response.status_code >= 500:
+        raise RasaUnavailable(f"Rasa answered {response.status_code}")
+    response.raise_for_status()
+    events = response.json().get("events") or []
+    start = next((i for i in range(len(events) - 1, -1, -1)
+                  if events[i].get("event") == "user" and (events[i].get("metadata") or {}).get("message_id") == message_id),
+                 None)
+    if start is None:
+        return None
+    replies = []
+    for event in events[start + 1:]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data") or {}
+            reply = {"recipient_id": str(conversation_id), "text": event.get("text")}
+            reply.update({key: data[key] for key in ("buttons", "image", "custom", "attachment") if data.get(key)})
+            replies.append(reply)
+    return replies
+
+
 def rasa_tracker_events_append(*, conversation_id: int, events: list[dict]) -> None:
     _post(f"/conversations/{conversation_id}/tracker/events", events)
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from integrations.base import ProviderError
 
 from .rasa import RasaUnavailable, rasa_intent_trigger, rasa_tracker_events_append
 
-BACKOFF_CAP = 300  # seconds
+BACKOFF_CAP = 300  # seconds, for the tracker pause/resume tasks
 
 
-def _backoff(retries: int) -> int:
-    return min(BACKOFF_CAP, 2 ** min(retries, 10))
+def _backoff(retries: int) -> float:
+    """Seconds before the next try while Rasa or a provider is down: doubling from the base, capped."""
+    base, cap = settings.CONVERSATION_RETRY_BACKOFF_SECONDS, settings.CONVERSATION_RETRY_BACKOFF_MAX_SECONDS
+    return min(cap, base * 2 ** min(retries, 16))
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
@@ -49,7 +52,7 @@ def conversations_unstick() -> int:
     e.g. after a worker was killed between storing a message and processing it."""
     from .models import Message
 
-    cutoff = timezone.now() - dt.timedelta(seconds=60)
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.CONVERSATION_STUCK_AFTER_SECONDS)
     waiting = set(
         Message.objects.filter(
             created_at__lt=cutoff,

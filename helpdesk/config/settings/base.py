@@ -111,7 +111,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = "parceldesk"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# A task a killed worker had taken is handed to another worker after this many seconds (acks_late);
+# keep it above the longest retry countdown (CONVERSATION_RETRY_BACKOFF_MAX_SECONDS).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
     "conversations-unstick": {"task": "helpdesk.conversations.tasks.conversations_unstick", "schedule": 60.0},
@@ -188,6 +190,13 @@ HELPDESK_API_TOKEN = env("HELPDESK_API_TOKEN", default="")
 RASA_URL = env("RASA_URL", default="http://127.0.0.1:5005")
 RASA_TOKEN = env("RASA_TOKEN", default="")
 RASA_TIMEOUT = env.float("RASA_TIMEOUT", default=15.0)
+# The conversation pipeline. A worker holds a conversation while it runs its turns (renewed every turn, so a
+# killed worker's hold lapses after this; never shorter than two Rasa calls); while Rasa or a provider is down,
+# retries back off from BASE doubling up to MAX; beat re-schedules messages still waiting after STUCK_AFTER.
+CONVERSATION_LOCK_SECONDS = env.float("CONVERSATION_LOCK_SECONDS", default=60.0)
+CONVERSATION_RETRY_BACKOFF_SECONDS = env.float("CONVERSATION_RETRY_BACKOFF_SECONDS", default=1.0)
+CONVERSATION_RETRY_BACKOFF_MAX_SECONDS = env.float("CONVERSATION_RETRY_BACKOFF_MAX_SECONDS", default=300.0)
+CONVERSATION_STUCK_AFTER_SECONDS = env.float("CONVERSATION_STUCK_AFTER_SECONDS", default=60.0)
 
 TWILIO = {
     "account_sid": env("TWILIO_ACCOUNT_SID", default=""),
