@@ -12,7 +12,7 @@ TEXTS = {
         "en": ", usually {days} days on the way",
         "zh-hans": "，一般 {days} 天送达",
         "zh-hant": "，一般 {days} 天送達",
-        "ru": ", в пути обычно {days} дн.",
+        "ru": ", срок доставки — {days} дн",
     },
     "served": {
         "en": "Yes, we deliver to {place} (zone: {zone}).",
