@@ -1,6 +1,7 @@
 """Agents' pages. Reads come from selectors, every change goes through the REST API's services."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
@@ -14,7 +15,9 @@ from helpdesk.conversations.selectors import (
 from helpdesk.customers.models import Language
 from helpdesk.network.selectors import delivery_windows_available, pickup_points_near
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, TrackingEvent
-from helpdesk.tickets.models import Category, Priority
+from helpdesk.accounts.models import Team
+from helpdesk.tickets.models import Category, Priority, TicketStatus
+from helpdesk.tickets.services import ALLOWED_TRANSITIONS
 from helpdesk.tickets.selectors import tickets_visible_to
 
 from .access import staff_required
@@ -106,7 +109,15 @@ def ticket(request, number: str):
         number=number.upper()).first()
     if ticket is None:
         raise Http404(_("No such ticket in your queues."))
-    return render(request, "inbox/ticket.html", {"nav": "tickets", "t": ticket})
+    profile = request.user.agent_profile
+    teams = Team.objects.order_by("name")
+    agents = get_user_model().objects.filter(agent_profile__isnull=False).select_related("agent_profile__team")
+    if not profile.sees_all_teams:  # an agent hands work within the team, or to a team as a whole
+        agents = agents.filter(agent_profile__team_id=profile.team_id)
+    return render(request, "inbox/ticket.html", {
+        "nav": "tickets", "t": ticket, "teams": teams, "agents": agents.order_by("username"),
+        "next_statuses": [(s, TicketStatus(s).label) for s in TicketStatus.values if s in ALLOWED_TRANSITIONS[ticket.status]],
+    })
 
 
 def _is_date(value: str) -> bool:

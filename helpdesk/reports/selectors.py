@@ -127,34 +127,112 @@ def sla_report(period: Period) -> dict:
             "resolution_rate": rate(row["resolution_met"], row["resolution_missed"]), "by_priority": by_priority}
 
 
-def containment_report(period: Period) -> dict:
+def _closed_conversations_qs(period: Period):
     qs = Conversation.objects.filter(state=ConversationState.CLOSED, closed_at__gte=period.since, closed_at__lt=period.until)
     if period.channel:
         qs = qs.filter(channel=period.channel)
     if period.language:
         qs = qs.filter(language=period.language)
-    row = qs.aggregate(total=Count("id"), by_bot=Count("id", filter=Q(resolved_by_bot=True)))
-    started = Conversation.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
+    return qs
+
+
+def _started_conversations_qs(period: Period):
+    qs = Conversation.objects.filter(created_at__gte=period.since, created_at__lt=period.until)
     if period.channel:
-        started = started.filter(channel=period.channel)
+        qs = qs.filter(channel=period.channel)
     if period.language:
-        started = started.filter(language=period.language)
+        qs = qs.filter(language=period.language)
+    return qs
+
+
+def containment_report(period: Period) -> dict:
+    qs = _closed_conversations_qs(period)
+    row = qs.aggregate(total=Count("id"), by_bot=Count("id", filter=Q(resolved_by_bot=True)))
+    started = _started_conversations_qs(period)
     labels = dict(HandoffReason.choices)
     reasons = [{"reason": r["handoff_reason"], "label": labels.get(r["handoff_reason"], r["handoff_reason"]), "total": r["total"]}
                for r in started.exclude(handoff_reason="").values("handoff_reason").annotate(total=Count("id")).order_by("-total")]
     return {**row, "rate": round(100 * row["by_bot"] / row["total"], 1) if row["total"] else None, "handoff_reasons": reasons}
 
 
-def failed_deliveries_report(period: Period) -> dict:
+def _failed_attempts_qs(period: Period):
     qs = DeliveryAttempt.objects.filter(outcome=DeliveryAttempt.Outcome.FAILED, attempted_at__gte=period.since,
                                         attempted_at__lt=period.until)
     if period.station:
         qs = qs.filter(shipment__station__code=period.station)
     if period.courier:
         qs = qs.filter(courier__code=period.courier)
+    return qs
+
+
+def failed_deliveries_report(period: Period) -> dict:
+    qs = _failed_attempts_qs(period)
     labels = dict(DeliveryAttempt.Reason.choices)
     by_reason = [{"reason": r["reason"], "label": labels.get(r["reason"], r["reason"]), "total": r["total"]}
                  for r in qs.values("reason").annotate(total=Count("id")).order_by("-total", "reason")]
     by_courier = list(qs.values(courier_code=F("courier__code"), courier_name=F("courier__name")).annotate(
         failed=Count("id"), disputed=Count("id", filter=Q(disputed=True))).order_by("-disputed", "-failed", "courier_code"))
     return {"total": qs.count(), "disputed": qs.filter(disputed=True).count(), "by_reason": by_reason, "by_courier": by_courier}
+
+
+# --- Drill-down: the rows behind a number, from the same querysets the numbers are counted on ----------------------
+
+DRILL_LIMIT = 500
+
+
+def is_iso_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def complaint_tickets(period: Period, *, category: str = "", station: str = "", day: str = ""):
+    qs = _tickets_qs(period).filter(category__in=COMPLAINT_CATEGORIES)
+    if category:
+        qs = qs.filter(category=category)
+    if station:
+        qs = qs.filter(shipments__station__code=station).distinct()
+    if day:
+        qs = qs.annotate(day=TruncDate("created_at")).filter(day=day)
+    return qs.select_related("conversation").prefetch_related("shipments").order_by("-created_at", "-id")
+
+
+def sla_tickets(period: Period, *, priority: str = "", missed: str = ""):
+    """Tickets of the SLA table; `missed` = "first" or "resolution" keeps those that missed that target."""
+    now = timezone.now()
+    qs = _tickets_qs(period)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if missed == "first":
+        qs = qs.filter(Q(first_responded_at__gt=F("first_response_due"))
+                       | Q(first_responded_at__isnull=True, first_response_due__lt=now))
+    elif missed == "resolution":
+        qs = qs.filter(Q(resolved_at__gt=F("resolution_due")) | Q(resolved_at__isnull=True, resolution_due__lt=now))
+    return qs.prefetch_related("shipments").order_by("-created_at", "-id")
+
+
+def handoff_conversations(period: Period, *, reason: str = ""):
+    qs = _started_conversations_qs(period).exclude(handoff_reason="")
+    if reason:
+        qs = qs.filter(handoff_reason=reason)
+    return qs.select_related("customer").order_by("-created_at", "-id")
+
+
+def closed_conversations(period: Period, *, by_bot: str = ""):
+    qs = _closed_conversations_qs(period)
+    if by_bot in ("yes", "no"):
+        qs = qs.filter(resolved_by_bot=by_bot == "yes")
+    return qs.select_related("customer").order_by("-closed_at", "-id")
+
+
+def failed_attempts(period: Period, *, reason: str = "", courier: str = "", disputed: str = ""):
+    qs = _failed_attempts_qs(period)
+    if reason:
+        qs = qs.filter(reason=reason)
+    if courier:
+        qs = qs.filter(courier__code=courier)
+    if disputed == "yes":
+        qs = qs.filter(disputed=True)
+    return qs.select_related("shipment__station", "courier").order_by("-attempted_at", "-id")

@@ -156,3 +156,54 @@ def test_supervisor_dashboard_charts_and_csv(page, shot, supervisor):
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["category", "complaints"]
     assert len(rows) > 1
+
+
+def test_work_a_ticket_status_assignment_and_comment(browser_context, agent, team, sms_chat):
+    from helpdesk.tickets.services import ticket_create
+    from tests.factories import AgentFactory
+
+    bob = AgentFactory(username="bob", first_name="Bob", last_name="Lee", profile__team=team)
+    ticket = ticket_create(subject="Parcel arrived wet", category="complaint_damaged", conversation=sms_chat,
+                           shipments=list(sms_chat.shipments.all()), team=team, actor=agent)
+    page = browser_context().new_page()
+    log_in(page, agent.username, next_url=f"/inbox/tickets/{ticket.number}/")
+    work = page.locator("#ticket-work")
+
+    work.locator("form[data-ticket-action=assign] select[name=assignee]").select_option("bob")
+    work.locator("form[data-ticket-action=assign] button").click()
+    page.locator("dl.kv dd", has_text="bob").wait_for()
+    work.locator("form[data-ticket-action=status] select").select_option("pending")
+    work.locator("form[data-ticket-action=status] button").click()
+    page.locator("h1 .pill", has_text="Waiting on customer").wait_for()
+    form = work.locator("form[data-ticket-action=comments]")
+    form.locator("textarea").fill("Asked the customer for a photo of the box.")
+    form.locator("input[name=is_internal]").uncheck()
+    form.locator("button").click()
+    page.locator(".card p", has_text="Asked the customer for a photo of the box.").wait_for()
+
+    ticket.refresh_from_db()
+    assert (ticket.assignee_id, ticket.status) == (bob.id, "pending")
+    assert ticket.first_responded_at is not None  # a comment to the customer stops the first-response clock
+    history = page.locator("table.list tbody").inner_text()
+    assert all(word in history for word in ("Created", "Assigned", "Status changed", "Commented"))
+
+
+def test_a_bar_of_the_dashboard_opens_the_tickets_behind_it(page, supervisor):
+    from django.core.management import call_command
+
+    call_command("seed_demo", verbosity=0)
+    log_in(page, supervisor.username, next_url="/reports/")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-complaints'))")
+    bar = page.evaluate("""() => { const c = Chart.getChart(document.getElementById('chart-complaints'));
+        const el = c.getDatasetMeta(0).data[0]; return {x: el.x, y: (el.y + el.base) / 2, value: c.data.datasets[0].data[0],
+        label: c.data.labels[0]}; }""")
+    box = page.locator("#chart-complaints").bounding_box()
+    page.mouse.click(box["x"] + bar["x"], box["y"] + bar["y"])
+    page.wait_for_url("**/reports/drill/complaints/**")
+    assert page.locator("[data-testid=drill-total]").inner_text() == str(bar["value"])
+    rows = page.locator("[data-testid=drill] tbody tr")
+    assert rows.count() == bar["value"]
+    assert bar["label"] in rows.first.inner_text()  # "damaged parcel" in "Complaint: damaged parcel"
+    rows.first.locator("a").click()
+    page.wait_for_url("**/inbox/tickets/*/")
+    assert page.locator("h1").inner_text().startswith("T")

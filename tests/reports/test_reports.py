@@ -67,7 +67,8 @@ def test_csv_export_matches_the_table(demo, supervisor_client):
     assert rows[0] == ["courier", "name", "failed_attempts", "disputed_attempts"]
     assert [[row[0], int(row[2]), int(row[3])] for row in rows[1:]] == [
         [c["courier_code"], c["failed"], c["disputed"]] for c in r["failed"]["by_courier"]]
-    for table in ["nps", "nps-trend", "complaints", "complaints-by-station", "sla", "handoffs", "failed-deliveries"]:
+    for table in ["nps", "nps-trend", "complaints", "complaints-trend", "complaints-by-station", "sla", "handoffs",
+                  "failed-deliveries"]:
         assert _get(supervisor_client, f"/reports/export/{table}.csv").status_code == 200
     assert _get(supervisor_client, "/reports/export/secrets.csv").status_code == 404
 
@@ -81,3 +82,60 @@ def test_csv_cells_cannot_smuggle_formulas(supervisor_client):
 def test_reports_are_for_supervisors_only(agent_client, client):
     assert agent_client.get("/reports/").status_code == 403
     assert client.get("/reports/").status_code == 302  # to the login page
+
+
+def _drill(client, kind, **params):
+    response = _get(client, f"/reports/drill/{kind}/", **params)
+    assert response.status_code == 200, response.content[:300]
+    return response
+
+
+def test_every_number_drills_down_to_exactly_the_rows_behind_it(demo, supervisor_client):
+    r = _get(supervisor_client, "/reports/").context["r"]
+    assert _drill(supervisor_client, "complaints").context["total"] == r["complaints"]["total"]
+    for row in r["complaints"]["by_category"]:
+        page = _drill(supervisor_client, "complaints", category=row["category"])
+        assert page.context["total"] == row["total"]
+        assert {cells[0][0] for cells in page.context["rows"]} == set(
+            Ticket.objects.filter(category=row["category"], number__in=[c[0][0] for c in page.context["rows"]])
+            .values_list("number", flat=True))
+    for row in r["complaints"]["by_station"]:
+        assert _drill(supervisor_client, "complaints", at_station=row["station"]).context["total"] == row["total"]
+    for row in r["complaints"]["trend"]:
+        assert _drill(supervisor_client, "complaints", day=row["day"].isoformat()).context["total"] == row["total"]
+    assert _drill(supervisor_client, "sla", missed="first").context["total"] == r["sla"]["first_missed"]
+    assert _drill(supervisor_client, "sla", missed="resolution").context["total"] == r["sla"]["resolution_missed"]
+    for row in r["sla"]["by_priority"]:
+        assert _drill(supervisor_client, "sla", priority=row["priority"]).context["total"] == row["total"]
+    assert _drill(supervisor_client, "closed", by_bot="yes").context["total"] == r["containment"]["by_bot"]
+    assert _drill(supervisor_client, "closed").context["total"] == r["containment"]["total"]
+    for row in r["containment"]["handoff_reasons"]:
+        assert _drill(supervisor_client, "handoffs", reason=row["reason"]).context["total"] == row["total"]
+    assert _drill(supervisor_client, "attempts").context["total"] == r["failed"]["total"]
+    assert _drill(supervisor_client, "attempts", disputed="yes").context["total"] == r["failed"]["disputed"]
+    for row in r["failed"]["by_reason"]:
+        assert _drill(supervisor_client, "attempts", reason=row["reason"]).context["total"] == row["total"]
+    for row in r["failed"]["by_courier"]:
+        if row["courier_code"]:
+            page = _drill(supervisor_client, "attempts", of_courier=row["courier_code"])
+            assert page.context["total"] == row["failed"]
+            assert _drill(supervisor_client, "attempts", of_courier=row["courier_code"], disputed="yes").context["total"] == row["disputed"]
+
+
+def test_drill_down_rows_export_as_csv_and_link_to_the_conversation(demo, supervisor_client):
+    r = _get(supervisor_client, "/reports/").context["r"]
+    reason = r["containment"]["handoff_reasons"][0]
+    page = _drill(supervisor_client, "handoffs", reason=reason["reason"])
+    first = page.context["rows"][0][0]
+    assert first[1] == f"/inbox/c/{first[0]}/" and supervisor_client.get(first[1]).status_code == 200
+    response = _drill(supervisor_client, "handoffs", reason=reason["reason"], format="csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "conversation" and len(rows) - 1 == reason["total"]
+    assert {row[5] for row in rows[1:]} == {reason["reason"]}
+
+
+def test_drill_down_is_for_supervisors_and_refuses_nonsense(demo, agent_client, supervisor_client):
+    assert agent_client.get("/reports/drill/complaints/").status_code == 403
+    assert supervisor_client.get("/reports/drill/secrets/").status_code == 404
+    assert supervisor_client.get("/reports/drill/complaints/?day=yesterday").status_code == 404
+    assert supervisor_client.get("/reports/drill/complaints/?from=garbage&category=nope").status_code == 200
