@@ -15,6 +15,8 @@ api_v1 = [
     path("", include("helpdesk.customers.urls")),
     path("", include("helpdesk.surveys.urls")),
     path("", include("helpdesk.dispatch.urls")),
+    path("", include("helpdesk.privacy.urls")),
+    path("", include("helpdesk.calls.urls")),
     path("bot/", include("helpdesk.conversations.bot_urls")),
     path("bot/", include("helpdesk.selfservice.bot_urls")),
 ]
@@ -27,7 +29,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the top bar's language switcher
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),  # gettext() for the inbox scripts
+    path("inbox/calls/", include("helpdesk.calls.page_urls")),
     path("inbox/", include("helpdesk.inbox.urls")),
+    path("reports/privacy/", include("helpdesk.privacy.page_urls")),
     path("reports/", include("helpdesk.reports.urls")),
     path("webhooks/", include("integrations.webhook_urls")),
     path("api/v1/", include(api_v1)),

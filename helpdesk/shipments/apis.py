@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -49,10 +49,23 @@ class ShipmentList(generics.ListAPIView):
         return shipments_for_agents()
 
 
+# What every agent sees: the recipient's phone and address masked (POST .../unmask/ with a reason shows them).
+MASKED_DETAIL_EXAMPLE = OpenApiExample("Recipient masked", response_only=True, value={
+    "tracking_number": "PD000000000CN", "status": "out_for_delivery", "masked": True, "sender_name": "Tmall Store",
+    "recipient_name": "Li Wei", "recipient_phone": "•••• 0000", "address": "••••", "city": "Shanghai", "postcode": "••••",
+    "station": "SHA1", "courier": "Zhang Min", "delivery_window": None, "pickup_point": None, "eta": "2026-01-02",
+    "delivered_at": None, "events": [], "attempts": [], "created_at": "2026-01-01T08:00:00Z",
+    "changes": [{"kind": "address_change", "actor_kind": "customer", "actor": None, "channel": "sms", "conversation": 1,
+                 "before": {"address": "••••", "city": "Shanghai", "postcode": "••••"},
+                 "after": {"address": "••••", "city": "Shanghai", "postcode": "••••"},
+                 "created_at": "2026-01-01T09:00:00Z"}],
+})
+
+
 class ShipmentDetail(APIView):
     permission_classes = [IsStaffMember]
 
-    @extend_schema(responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES})
+    @extend_schema(responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES}, examples=[MASKED_DETAIL_EXAMPLE])
     def get(self, request, tracking_number):
         shipment = shipment_timeline(shipment_get(tracking_number=tracking_number))
         return Response(ShipmentDetailSerializer(shipment).data)
@@ -90,7 +103,8 @@ def _detail(shipment: Shipment) -> Response:
 class ShipmentReschedule(APIView):
     permission_classes = [IsStaffMember]
 
-    @extend_schema(request=RescheduleSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=RescheduleSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
+                   examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
         data = validated(RescheduleSerializer, request.data)
         shipment = shipment_reschedule(
@@ -102,7 +116,8 @@ class ShipmentReschedule(APIView):
 class ShipmentAddressChange(APIView):
     permission_classes = [IsStaffMember]
 
-    @extend_schema(request=AddressChangeSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=AddressChangeSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
+                   examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
         data = validated(AddressChangeSerializer, request.data)
         shipment = shipment_address_change(
@@ -114,7 +129,8 @@ class ShipmentAddressChange(APIView):
 class ShipmentRedirect(APIView):
     permission_classes = [IsStaffMember]
 
-    @extend_schema(request=RedirectSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=RedirectSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
+                   examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
         data = validated(RedirectSerializer, request.data)
         shipment = shipment_redirect(

@@ -2,6 +2,7 @@
 from rest_framework import serializers
 
 from helpdesk.network.models import DeliveryWindow
+from helpdesk.privacy.masking import address_masked, mapping_masked, phone_masked
 
 from .models import DeliveryAttempt, Shipment, ShipmentChange, TrackingEvent
 
@@ -99,6 +100,14 @@ class DeliveryAttemptSerializer(serializers.ModelSerializer):
 
 class ShipmentChangeSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None)
+    before = serializers.SerializerMethodField()
+    after = serializers.SerializerMethodField()
+
+    def get_before(self, change) -> dict:
+        return mapping_masked(change.before)  # an address change's old and new address are the recipient's
+
+    def get_after(self, change) -> dict:
+        return mapping_masked(change.after)
 
     class Meta:
         model = ShipmentChange
@@ -122,11 +131,28 @@ class ShipmentDetailSerializer(serializers.ModelSerializer):
     events = TrackingEventSerializer(many=True)
     attempts = DeliveryAttemptSerializer(many=True)
     changes = ShipmentChangeSerializer(many=True)
+    # The recipient's phone and address are always masked here; POST .../unmask/ with a reason shows them (audited).
+    masked = serializers.SerializerMethodField()
+    recipient_phone = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    postcode = serializers.SerializerMethodField()
+
+    def get_masked(self, shipment) -> bool:
+        return True
+
+    def get_recipient_phone(self, shipment) -> str:
+        return phone_masked(shipment.recipient_phone)
+
+    def get_address(self, shipment) -> str:
+        return address_masked(shipment.address)
+
+    def get_postcode(self, shipment) -> str:
+        return address_masked(shipment.postcode)
 
     class Meta:
         model = Shipment
         fields = [
-            "tracking_number", "status", "sender_name", "recipient_name", "recipient_phone", "address", "city",
+            "tracking_number", "status", "masked", "sender_name", "recipient_name", "recipient_phone", "address", "city",
             "postcode", "station", "courier", "delivery_window", "pickup_point", "eta", "delivered_at",
             "events", "attempts", "changes", "created_at",
         ]

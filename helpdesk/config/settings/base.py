@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "helpdesk.dispatch",
     "helpdesk.inbox",
     "helpdesk.reports",
+    "helpdesk.privacy",
+    "helpdesk.calls",
     "helpdesk.selfservice",
 ]
 
@@ -121,6 +123,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dispatch-outbox-push": {"task": "helpdesk.dispatch.tasks.outbox_push_due", "schedule": 15.0},
     "delivery-notices-pending": {"task": "helpdesk.shipments.tasks.delivery_notices_send_pending", "schedule": 60.0},
     "nps-surveys-due": {"task": "helpdesk.surveys.tasks.nps_surveys_send_due", "schedule": 60.0},
+    # Erase recipients' personal data from shipments closed longer than PRIVACY_ANONYMIZE_AFTER_DAYS (daily).
+    "shipments-anonymize": {"task": "helpdesk.privacy.tasks.shipments_anonymize", "schedule": 24 * 3600.0},
 }
 
 # --- Auth, i18n ---------------------------------------------------------------
@@ -182,6 +186,9 @@ SPECTACULAR_SETTINGS = {
         "AttemptReasonEnum": "helpdesk.shipments.models.DeliveryAttempt.Reason",
         "AttemptOutcomeEnum": "helpdesk.shipments.models.DeliveryAttempt.Outcome",
         "ComplaintCategoryEnum": ["late", "damaged", "lost", "courier_conduct", "fake_attempt", "other"],
+        "PhoneCallDirectionEnum": "helpdesk.calls.models.PhoneCall.Direction",
+        "PhoneCallOutcomeEnum": "helpdesk.calls.models.PhoneCall.Outcome",
+        "LanguageEnum": "helpdesk.customers.models.Language",
     },
 }
 
@@ -231,6 +238,10 @@ OTP_MAX_ATTEMPTS = env.int("OTP_MAX_ATTEMPTS", default=3)
 OTP_MAX_SENDS_PER_HOUR = env.int("OTP_MAX_SENDS_PER_HOUR", default=5)
 RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=14)  # returns may start up to this many days after delivery
 RESCHEDULE_HORIZON_DAYS = env.int("RESCHEDULE_HORIZON_DAYS", default=7)
+# Privacy: staff roles that may ask to see a recipient's phone and address (with a logged reason), and how long after
+# delivery or return a shipment's personal data is kept before the daily job erases it.
+PRIVACY_UNMASK_ROLES = env.list("PRIVACY_UNMASK_ROLES", default=["supervisor", "admin"])
+PRIVACY_ANONYMIZE_AFTER_DAYS = env.int("PRIVACY_ANONYMIZE_AFTER_DAYS", default=180)
 
 LOGGING = {
     "version": 1,
