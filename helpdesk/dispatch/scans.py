@@ -32,6 +32,8 @@ TYPE_TO_STATUS = {
     "exception": ShipmentStatus.EXCEPTION,
 }
 TERMINAL = {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
+BEFORE_THE_RUN = {ShipmentStatus.CREATED, ShipmentStatus.PICKED_UP, ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_STATION,
+                  ShipmentStatus.EXCEPTION}
 ATTEMPT_REASONS = set(DeliveryAttempt.Reason.values) - {""}
 DESCRIPTIONS = {
     "picked_up": "Picked up by courier",
@@ -175,16 +177,21 @@ def _scan_apply(*, event: ScanEvent, shipment: Shipment, couriers: dict, writes:
                 "courier": who.code if who else None, "attempted_at": event.occurred_at.isoformat(),
                 "customer_response": None,
             }, attempt))
+    previous_eta = shipment.eta
+    if event.eta and (shipment.eta_as_of is None or event.occurred_at >= shipment.eta_as_of):
+        # The ETA has its own clock: a late-arriving older scan still carries the newest ETA dispatch gave
+        # when no later scan (or reschedule) set one, so the final ETA does not depend on arrival order.
+        shipment.eta, shipment.eta_as_of = event.eta, event.occurred_at
+        writes.changed[shipment.pk] = shipment
     latest = shipment.status_changed_at
     if (latest is not None and event.occurred_at < latest) or (shipment.status in TERMINAL and status not in TERMINAL):
+        if shipment.status in BEFORE_THE_RUN:  # once the courier has it, an older ETA is no news to the customer
+            _tell_of_a_delay(shipment=shipment, event=event, previous_eta=previous_eta, writes=writes)
         return "stale"
-    previous_eta = shipment.eta
     shipment.status = status
     shipment.status_changed_at = event.occurred_at
     if courier:
         shipment.courier = courier
-    if event.eta:
-        shipment.eta = event.eta
     if status == ShipmentStatus.DELIVERED:
         shipment.delivered_at = event.occurred_at
     writes.changed[shipment.pk] = shipment
@@ -227,11 +234,19 @@ def _tell_the_recipient(*, shipment: Shipment, event: ScanEvent, previous_eta: d
             "at": event.occurred_at.isoformat(), "otp_confirmed": event.otp_confirmed, "signed_by": event.signed_by,
             "photo_url": event.photo_url}
         writes.delivered.append((shipment, event.occurred_at))
-    elif event.eta and previous_eta and event.eta > previous_eta and event.type != "returned":
-        kind = DeliveryNotice.Kind.DELAYED
-        payload = {"eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}
+    elif event.type != "returned":
+        _tell_of_a_delay(shipment=shipment, event=event, previous_eta=previous_eta, writes=writes)
     if kind is not None:
         writes.notices.append(DeliveryNotice(shipment=shipment, kind=kind, scan_event_id=event.id, payload=payload))
+
+
+def _tell_of_a_delay(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.date | None,
+                     writes: _BatchWrites) -> None:
+    """A delay notice when this scan moved the ETA later (a scan that only repeats the ETA is no new delay)."""
+    if event.eta and shipment.eta == event.eta and previous_eta and event.eta > previous_eta:
+        writes.notices.append(DeliveryNotice(shipment=shipment, kind=DeliveryNotice.Kind.DELAYED,
+                                             scan_event_id=event.id, payload={
+                                                 "eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}))
 
 
 def _batch_write(writes: _BatchWrites) -> None:
@@ -241,7 +256,8 @@ def _batch_write(writes: _BatchWrites) -> None:
     for shipment in writes.changed.values():
         shipment.updated_at = now
     Shipment.objects.bulk_update(list(writes.changed.values()),
-                                 ["status", "status_changed_at", "courier", "eta", "delivered_at", "updated_at"])
+                                 ["status", "status_changed_at", "courier", "eta", "eta_as_of", "delivered_at",
+                                  "updated_at"])
     for _, _, payload, attempt in writes.outbox:
         if attempt is not None:
             payload["attempt"] = attempt.id

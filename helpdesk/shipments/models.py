@@ -61,6 +61,11 @@ class Shipment(TimeStampedModel):
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.CREATED)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     eta = models.DateField(null=True, blank=True)
+    eta_as_of = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the ETA was set (the scan's time, or the reschedule's), so an older scan that arrives late "
+                  "never overrides a newer ETA.",
+    )
     weight_kg = models.DecimalField(max_digits=7, decimal_places=2, default=1)
     delivered_at = models.DateTimeField(null=True, blank=True)
 

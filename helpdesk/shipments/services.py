@@ -233,7 +233,8 @@ def shipment_reschedule(*, shipment: Shipment, window_id: int, actor: Actor) -> 
         window.save(update_fields=["booked", "updated_at"])
         shipment.delivery_window = window
         shipment.eta = window.date
-        shipment.save(update_fields=["delivery_window", "eta", "updated_at"])
+        shipment.eta_as_of = timezone.now()
+        shipment.save(update_fields=["delivery_window", "eta", "eta_as_of", "updated_at"])
         after = {"delivery_window": _window_json(window), "eta": window.date.isoformat()}
         _audit(shipment=shipment, kind=ShipmentChange.Kind.RESCHEDULE, actor=actor, before=before, after=after)
         outbox_event_record(

@@ -126,3 +126,91 @@ def test_the_same_batch_sent_twice_at_once_applies_each_event_once(live_server):
     assert sum(r["duplicate"] for r in results) == 2 * len(events)
     assert TrackingEvent.objects.count() == len(events) and DeliveryAttempt.objects.count() == len(shipments)
     assert {s.status for s in type(shipments[0]).objects.all()} == {"delivered"}
+
+
+def _lifecycle(tn, first, second, now):
+    """Two delivery runs of one parcel: a slipped ETA, a failed attempt by one courier, a delivery by another."""
+    def at(minutes_ago):
+        return (now - dt.timedelta(minutes=minutes_ago)).isoformat()
+
+    return [
+        {"id": f"{tn}-1", "tracking_number": tn, "type": "in_transit", "occurred_at": at(300),
+         "eta": (timezone.localdate() + dt.timedelta(days=1)).isoformat()},
+        {"id": f"{tn}-2", "tracking_number": tn, "type": "at_station", "occurred_at": at(240),
+         "eta": (timezone.localdate() + dt.timedelta(days=3)).isoformat()},
+        {"id": f"{tn}-3", "tracking_number": tn, "type": "out_for_delivery", "occurred_at": at(200), "courier": first,
+         "handover_code": "1111"},
+        {"id": f"{tn}-4", "tracking_number": tn, "type": "delivery_attempted", "occurred_at": at(180), "courier": first,
+         "reason": "recipient_absent", "gps": {"lat": 31.2304, "lng": 121.4737}},
+        {"id": f"{tn}-5", "tracking_number": tn, "type": "at_station", "occurred_at": at(120)},
+        {"id": f"{tn}-6", "tracking_number": tn, "type": "out_for_delivery", "occurred_at": at(60), "courier": second,
+         "handover_code": "2222"},
+        {"id": f"{tn}-7", "tracking_number": tn, "type": "delivered", "occurred_at": at(30), "courier": second,
+         "proof": {"photo_url": "https://pod.example/1.jpg", "otp_confirmed": True}},
+    ]
+
+
+def _final_state(shipment):
+    from helpdesk.surveys.models import NpsSurvey
+
+    shipment.refresh_from_db()
+    return {
+        "status": shipment.status, "status_changed_at": shipment.status_changed_at, "eta": shipment.eta,
+        "courier": shipment.courier.code, "delivered_at": shipment.delivered_at,
+        "history": sorted((e.occurred_at, e.status) for e in TrackingEvent.objects.filter(shipment=shipment)),
+        "attempts": sorted((a.attempted_at, a.outcome, a.reason, a.courier.code) for a in shipment.attempts.all()),
+        "failures_told_to_dispatch": [
+            (e.payload["reason"], e.payload["courier"], e.payload["attempt"] is not None)
+            for e in OutboxEvent.objects.filter(shipment=shipment, kind="shipment.delivery_failed")],
+        "nps_surveys": NpsSurvey.objects.filter(shipment=shipment).count(),
+    }
+
+
+@pytest.mark.parametrize("order", ["reversed, one per batch", "reversed, one batch", "shuffled 1", "shuffled 2",
+                                   "shuffled 3", "newest first, then the rest in order"])
+def test_events_out_of_order_end_in_the_same_state_as_in_order(client, order):
+    import random
+
+    now = timezone.now()
+    first, second = CourierFactory(code="C-FIRST"), CourierFactory(code="C-SECOND")
+    reference = ShipmentFactory(status="created", eta=timezone.localdate())
+    for event in _lifecycle(reference.tracking_number, first.code, second.code, now):
+        assert post(client, [event]).json()["applied"] == 1
+    expected = _final_state(reference)
+    assert expected["status"] == "delivered" and expected["courier"] == "C-SECOND"
+    assert expected["eta"] == timezone.localdate() + dt.timedelta(days=3)  # the slipped ETA
+
+    shipment = ShipmentFactory(status="created", eta=timezone.localdate(), station=reference.station)
+    events = _lifecycle(shipment.tracking_number, first.code, second.code, now)
+    if order == "reversed, one per batch":
+        batches = [[e] for e in reversed(events)]
+    elif order == "reversed, one batch":
+        batches = [list(reversed(events))]
+    elif order.startswith("shuffled"):
+        rng = random.Random(order)
+        rng.shuffle(events)
+        cuts = sorted(rng.sample(range(1, len(events)), 2))
+        batches = [events[:cuts[0]], events[cuts[0]:cuts[1]], events[cuts[1]:]]
+    else:
+        batches = [[events[-1]], events[:-1]]
+    outcomes = [r["status"] for batch in batches for r in post(client, batch).json()["results"]]
+    assert "invalid" not in outcomes and "duplicate" not in outcomes
+    assert _final_state(shipment) == expected
+
+
+def test_a_slipped_eta_arriving_late_still_moves_the_eta_and_tells_the_customer(client):
+    from helpdesk.shipments.models import DeliveryNotice
+
+    promised = timezone.localdate() + dt.timedelta(days=1)
+    shipment = ShipmentFactory(status="in_transit", eta=promised)
+    tn = shipment.tracking_number
+    later = (promised + dt.timedelta(days=2)).isoformat()
+    post(client, [{"id": "st", "tracking_number": tn, "type": "at_station", "occurred_at": at(30)}])
+    late = post(client, [{"id": "hub", "tracking_number": tn, "type": "in_transit", "occurred_at": at(90), "eta": later},
+                         {"id": "old", "tracking_number": tn, "type": "in_transit", "occurred_at": at(120),
+                          "eta": promised.isoformat()}]).json()
+    assert late["stale"] == 2
+    shipment.refresh_from_db()
+    assert shipment.status == "at_station" and shipment.eta.isoformat() == later  # the older ETA did not win back
+    [notice] = DeliveryNotice.objects.filter(shipment=shipment)
+    assert notice.kind == "delayed" and notice.payload == {"eta": later, "previous_eta": promised.isoformat()}
