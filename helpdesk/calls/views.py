@@ -13,6 +13,10 @@ from .selectors import phone_calls_visible_to
 from .services import MAX_DURATION_SECONDS, phone_call_log
 
 
+FIELDS = ("direction", "caller_number", "language", "minutes", "seconds", "outcome", "tracking_numbers", "ticket_numbers",
+          "notes")
+
+
 def _seconds(minutes: str, seconds: str) -> int | None:
     try:
         total = int(minutes or 0) * 60 + int(seconds or 0)
@@ -27,7 +31,10 @@ def _numbers(raw: str) -> list[str]:
 
 @staff_required
 def phone_call_new(request):
-    form = request.POST if request.method == "POST" else request.GET  # ?tracking=... prefills from a shipment
+    source = request.POST if request.method == "POST" else request.GET
+    form = {name: source.get(name, "") for name in FIELDS}
+    if not form["tracking_numbers"]:
+        form["tracking_numbers"] = request.GET.get("tracking", "")  # "Log a call" from a shipment prefills it
     error = ""
     if request.method == "POST":
         duration = _seconds(form.get("minutes", ""), form.get("seconds", ""))

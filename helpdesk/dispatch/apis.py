@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from helpdesk.core.api import ERROR_RESPONSES, validated
 from helpdesk.core.errors import NotFound
 from helpdesk.network.models import Station
+from helpdesk.privacy.masking import deep_masked
 from helpdesk.selfservice.selectors import return_pickups_due
 
 from .models import OutboxEvent
@@ -53,7 +54,10 @@ class DispatchFeed(APIView):
         query = validated(FeedQuerySerializer, request.query_params)
         events = outbox_events_after(cursor=query["cursor"], limit=query["limit"])
         next_cursor = events[-1].id if events else query["cursor"]
-        return Response({"events": OutboxEventSerializer(events, many=True).data, "next_cursor": next_cursor})
+        data = OutboxEventSerializer(events, many=True).data
+        if request.auth != "service":  # a supervisor's login: the recipient's phone and address masked
+            data = deep_masked(data)
+        return Response({"events": data, "next_cursor": next_cursor})
 
 
 class ScanBatchResultSerializer(serializers.Serializer):
@@ -176,8 +180,11 @@ class StationManifest(APIView):
             raise NotFound("station_not_found", f"No station with code {code!r}.")
         day = query.get("date") or timezone.localdate() + dt.timedelta(days=1)
         rows = redelivery_manifest(station=station, day=day)
+        pickups = return_pickups_due(station=station, day=day)
+        if request.auth != "service":  # dispatch's couriers need the phone and address; a supervisor's login does not
+            rows, pickups = deep_masked(rows), deep_masked(pickups)
         response = Response({"station": station.code, "date": day.isoformat(), "count": len(rows), "shipments": rows,
-                             "return_pickups": return_pickups_due(station=station, day=day)})
+                             "return_pickups": pickups})
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = f'attachment; filename="manifest_{station.code}_{day.isoformat()}.csv"'
         return response

@@ -20,7 +20,7 @@ from .services import shipment_unmask
 # Schema examples describe the fields in words: no phone number or address, real or made up, appears in the docs.
 UNMASKED_EXAMPLE = OpenApiExample(
     "Shown after a logged reason",
-    value={"tracking_number": "PD000000000CN", "recipient_phone": "<recipient's phone, E.164>",
+    value={"tracking_number": "PD000000000CN", "recipient_phone": "<the recipient's full phone number>",
            "address": "<street, building and flat>", "city": "<city>", "postcode": "<postcode>"},
     response_only=True,
 )

@@ -18,6 +18,13 @@ def address_masked(address: str) -> str:
     return MASK if address else ""
 
 
+def customer_masked(customer) -> str:
+    """A customer is shown by name; one we only know by phone number is shown by its masked form."""
+    if customer is None:
+        return ""
+    return customer.name or phone_masked(customer.phone) or str(customer)
+
+
 def mapping_masked(data: dict) -> dict:
     """A copy of a before/after or export row with its personal keys masked (a pickup point's address is not personal,
     but masking it too keeps the rule simple: nothing under these keys leaves unmasked)."""
@@ -32,3 +39,14 @@ def mapping_masked(data: dict) -> dict:
         else:
             masked[key] = value
     return masked
+
+
+def deep_masked(data):
+    """`mapping_masked` through nested rows and lists: for exports and feeds read by a staff login, whose rows nest the
+    recipient's destination, preference and return pickup."""
+    if isinstance(data, list):
+        return [deep_masked(item) for item in data]
+    if isinstance(data, dict):
+        return {key: deep_masked(value) if isinstance(value, (dict, list)) else value
+                for key, value in mapping_masked(data).items()}
+    return data

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.customers.models import Language
+from helpdesk.privacy.masking import customer_masked
 from helpdesk.inbox.access import supervisor_required
 from helpdesk.network.models import Courier, Station
 
@@ -121,10 +122,10 @@ def _ticket_rows(tickets):
 def _conversation_rows(conversations):
     header = [("conversation", "#"), ("created_at", _("Started")), ("customer", _("Customer")), ("channel", _("Channel")),
               ("language", _("Language")), ("handoff_reason", _("Handoff reason")), ("state", _("State"))]
-    rows = [[(str(c.id), f"/inbox/c/{c.id}/"), (_when(c.created_at), None), (str(c.customer), None),
+    rows = [[(str(c.id), f"/inbox/c/{c.id}/"), (_when(c.created_at), None), (customer_masked(c.customer), None),
              (c.channel, None), (c.language, None), (c.get_handoff_reason_display() if c.handoff_reason else "", None),
              (c.get_state_display(), None)] for c in conversations]
-    csv_rows = [[c.id, _when(c.created_at), str(c.customer), c.channel, c.language, c.handoff_reason, c.state]
+    csv_rows = [[c.id, _when(c.created_at), customer_masked(c.customer), c.channel, c.language, c.handoff_reason, c.state]
                 for c in conversations]
     return header, rows, csv_rows
 

@@ -1,13 +1,14 @@
 """Masked phone and address in staff pages, the unmask control, and the unmask audit table of the reports."""
 from django import template
 
-from helpdesk.privacy.masking import address_masked, phone_masked
+from helpdesk.privacy.masking import address_masked, customer_masked, phone_masked
 from helpdesk.privacy.selectors import can_unmask, unmask_events
 
 register = template.Library()
 
 register.filter("phone_masked", phone_masked)
 register.filter("address_masked", address_masked)
+register.filter("customer_masked", customer_masked)
 
 
 @register.simple_tag
@@ -25,11 +26,3 @@ def unmask_audit(period, query: str = ""):
 def channel_id_masked(external_id: str, channel: str) -> str:
     """A customer's SMS/WhatsApp/phone number is often the recipient's phone on file: masked like it."""
     return phone_masked(external_id) if channel in ("sms", "whatsapp", "phone") else external_id
-
-
-@register.filter
-def customer_masked(customer) -> str:
-    """A customer is shown by name; one we only know by phone number is shown by its masked form."""
-    if customer is None:
-        return ""
-    return customer.name or phone_masked(customer.phone) or str(customer)
