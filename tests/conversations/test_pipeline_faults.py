@@ -1,0 +1,113 @@
+"""The pipeline when the bot's answer is lost on the way back: the retry takes it from the bot's tracker instead
+of asking again, so the customer gets one answer and the bot's history one turn (the real Rasa server and a
+killed worker are in tests/e2e/test_faults.py; here a stand-in Rasa answers too late, on purpose)."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from helpdesk.conversations.messaging import conversation_inbound_process, inbound_message_receive
+from helpdesk.conversations.models import Conversation, Message
+from helpdesk.conversations.rasa import RasaUnavailable
+from integrations.standins.server import StandinRequest, StandinResponse, StandinServer
+from integrations.standins.twilio import TwilioStandin
+from integrations.twilio.parsing import parse_inbound
+
+pytestmark = pytest.mark.django_db(transaction=True)
+SMS_NUMBER = "+15017122661"
+RASA_TOKEN = "test-rasa-token"
+
+
+class SlowRasa(StandinServer):
+    """Rasa's REST channel and tracker: runs each turn at once and records it, but can answer after the caller
+    gave up (as when a worker dies or times out after the bot already took the message)."""
+
+    _TRACKER = re.compile(r"^/conversations/(?P<id>[^/]+)/tracker$")
+
+    def __init__(self):
+        super().__init__()
+        self.answer_after = 0.0
+        self.events: dict[str, list[dict]] = {}
+        self.turns = 0
+        self._events_lock = threading.Lock()
+
+    def handle(self, request: StandinRequest) -> StandinResponse:
+        if request.query.get("token") != RASA_TOKEN:
+            return StandinResponse(401, {"reason": "NotAuthenticated"})
+        if request.path == "/webhooks/rest/webhook" and request.method == "POST":
+            body = request.json()
+            replies = [{"recipient_id": body["sender"], "text": f"You said: {body['message']}"},
+                       {"recipient_id": body["sender"], "text": "Anything else?",
+                        "buttons": [{"title": "No, thanks", "payload": "/deny"}]}]
+            with self._events_lock:
+                self.turns += 1
+                self.events.setdefault(body["sender"], []).extend(
+                    [{"event": "user", "text": body["message"], "metadata": body.get("metadata") or {}}]
+                    + [{"event": "action", "name": "utter_echo"}]
+                    + [{"event": "bot", "text": r["text"], "data": {"buttons": r.get("buttons")}} for r in replies]
+                    + [{"event": "action", "name": "action_listen"}])
+            time.sleep(self.answer_after)
+            return StandinResponse(200, replies)
+        match = self._TRACKER.match(request.path)
+        if match and request.method == "GET":
+            with self._events_lock:
+                return StandinResponse(200, {"sender_id": match["id"], "events": list(self.events.get(match["id"], []))})
+        return StandinResponse(404, {"error": "not found"})
+
+
+@pytest.fixture
+def rasa(settings):
+    with SlowRasa() as standin:
+        settings.RASA_URL, settings.RASA_TOKEN, settings.RASA_TIMEOUT = standin.url, RASA_TOKEN, 0.5
+        yield standin
+
+
+@pytest.fixture
+def message(settings):
+    with TwilioStandin() as twilio:
+        settings.TWILIO = {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token, "api_base": twilio.url,
+                           "from_sms": SMS_NUMBER, "from_whatsapp": ""}
+        params = twilio.inbound_params(from_="+447700900900", to=SMS_NUMBER, body="where is SF1234567890123")
+    from helpdesk.config.celery import app
+
+    eager = app.conf.CELERY_TASK_ALWAYS_EAGER
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False  # stored and queued, not run: the test runs the turn itself
+    try:
+        yield inbound_message_receive(inbound=parse_inbound(params))
+    finally:
+        app.control.purge()
+        app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+
+
+def test_answer_lost_on_the_way_back_is_taken_from_the_tracker_not_asked_twice(rasa, message):
+    rasa.answer_after = 2.0  # the bot takes the turn, but the worker gives up waiting
+    with pytest.raises(RasaUnavailable):
+        conversation_inbound_process(conversation_id=message.conversation_id)
+    message.refresh_from_db()
+    assert (message.delivery_status, message.delivery_attempts) == ("received", 1)  # waits for the retry
+    assert Conversation.objects.get(pk=message.conversation_id).bot_delayed_since is not None
+
+    rasa.answer_after = 0.0
+    assert conversation_inbound_process(conversation_id=message.conversation_id) == 1  # the retry
+    assert rasa.turns == 1  # the bot was not asked a second time
+    replies = list(Message.objects.filter(conversation_id=message.conversation_id, direction="out").order_by("id"))
+    assert [(r.text, r.media) for r in replies] == [
+        ("You said: where is SF1234567890123", []),
+        ("Anything else?", [{"type": "buttons", "buttons": [{"title": "No, thanks", "payload": "/deny"}]}]),
+    ]
+    message.refresh_from_db()
+    assert message.delivery_status == "processed"
+    assert Conversation.objects.get(pk=message.conversation_id).bot_delayed_since is None
+
+
+def test_a_message_the_bot_never_got_is_asked_on_retry(rasa, message, settings):
+    settings.RASA_URL = "http://127.0.0.1:9"  # nothing listens: the bot is down
+    with pytest.raises(RasaUnavailable):
+        conversation_inbound_process(conversation_id=message.conversation_id)
+    settings.RASA_URL = rasa.url
+    assert conversation_inbound_process(conversation_id=message.conversation_id) == 1
+    assert rasa.turns == 1
+    assert Message.objects.filter(conversation_id=message.conversation_id, direction="out").count() == 2
