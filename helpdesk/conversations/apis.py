@@ -20,11 +20,13 @@ class ConversationFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=ConversationState.choices)
     channel = django_filters.CharFilter()
     language = django_filters.CharFilter()
+    customer = django_filters.NumberFilter(field_name="customer_id",
+                                           help_text="One customer's conversations on every channel.")
     mine = django_filters.BooleanFilter(method="filter_mine")
 
     class Meta:
         model = Conversation
-        fields = ["state", "channel", "language"]
+        fields = ["state", "channel", "language", "customer"]
 
     def filter_mine(self, queryset, name, value):
         return queryset.filter(assignee=self.request.user) if value else queryset.exclude(assignee=self.request.user)

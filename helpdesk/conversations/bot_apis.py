@@ -109,9 +109,14 @@ class VerificationConfirmView(BotConversationView):
         "verified": serializers.BooleanField()}), **ERROR_RESPONSES})
     def post(self, request, conversation_id, tracking_number):
         data = validated(CodeSerializer, request.data)
-        return Response(
-            shipment_verification_confirm(conversation=self.conversation(), shipment=self.shipment(), code=data["code"])
-        )
+        conversation = self.conversation()
+        result = shipment_verification_confirm(conversation=conversation, shipment=self.shipment(), code=data["code"])
+        if result.get("verified") and conversation.identity_id and conversation.verified_phone:
+            from helpdesk.customers.services import customer_link_verified_phone
+
+            # the same customer on WeChat or web chat and on SMS/WhatsApp: one customer, one history
+            customer_link_verified_phone(identity=conversation.identity, phone=conversation.verified_phone)
+        return Response(result)
 
 
 class DeliveryWindowsView(BotConversationView):

@@ -295,6 +295,26 @@ def reply_window_open(conversation: Conversation, *, now: dt.datetime | None = N
     return (now or timezone.now()) - conversation.last_inbound_at < window
 
 
+def reply_window_state(conversation: Conversation, *, now: dt.datetime | None = None) -> dict:
+    """The channel's reply window as the API shows it to an agent before sending."""
+    window = REPLY_WINDOWS.get(conversation.channel)
+    if window is None:
+        return {"open": True, "hours": None, "closes_at": None, "template_required": False,
+                "detail": "This channel has no reply window."}
+    hours = int(window.total_seconds() // 3600)
+    is_open = reply_window_open(conversation, now=now)
+    closes_at = conversation.last_inbound_at + window if conversation.last_inbound_at else None
+    if is_open:
+        detail = f"Free-form replies allowed until {hours} hours after the customer's last message."
+    elif conversation.channel == "whatsapp":
+        detail = (f"The customer last wrote more than {hours} hours ago; only an approved template (ContentSid) "
+                  "can be sent until they write again.")
+    else:
+        detail = f"The customer last wrote more than {hours} hours ago; nothing can be sent until they write again."
+    return {"open": is_open, "hours": hours, "closes_at": closes_at,
+            "template_required": not is_open and conversation.channel == "whatsapp", "detail": detail}
+
+
 def _render_text(message: Message) -> str:
     """Buttons become numbered options on text-only channels."""
     text = message.text

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from helpdesk.privacy.masking import customer_masked, phone_masked
@@ -7,17 +8,31 @@ from .models import Conversation, Message
 PHONE_NUMBER_CHANNELS = ("sms", "whatsapp", "phone")
 
 
+class ReplyWindowSerializer(serializers.Serializer):
+    """What an agent may send now: WhatsApp (24 h) and WeChat (48 h) allow free text only after the customer wrote."""
+
+    open = serializers.BooleanField()
+    hours = serializers.IntegerField(allow_null=True, help_text="Length of the channel's window; null: no window.")
+    closes_at = serializers.DateTimeField(allow_null=True)
+    template_required = serializers.BooleanField(help_text="Only an approved template (ContentSid) can be sent.")
+    detail = serializers.CharField()
+
+
 class ConversationSerializer(serializers.ModelSerializer):
     # A phone number here is often the recipient's phone on file, so it is masked like it (last four digits).
     customer = serializers.SerializerMethodField()
     external_user_id = serializers.SerializerMethodField()
     assignee = serializers.CharField(source="assignee.username", default=None)
     team = serializers.CharField(source="team.slug", default=None)
+    customer_id = serializers.IntegerField(read_only=True, help_text="The same customer on every channel they "
+                                           "verified their phone on (filter with ?customer=).")
+    reply_window = serializers.SerializerMethodField()
 
     class Meta:
         model = Conversation
-        fields = ["id", "channel", "external_user_id", "customer", "state", "language", "team", "assignee",
-                  "handoff_reason", "queued_at", "last_message_at", "created_at", "closed_at", "bot_delayed_since"]
+        fields = ["id", "channel", "external_user_id", "customer", "customer_id", "state", "language", "team",
+                  "assignee", "handoff_reason", "queued_at", "last_message_at", "created_at", "closed_at",
+                  "bot_delayed_since", "reply_window"]
 
     def get_customer(self, conversation) -> str:
         return customer_masked(conversation.customer)
@@ -26,6 +41,12 @@ class ConversationSerializer(serializers.ModelSerializer):
         if conversation.channel in PHONE_NUMBER_CHANNELS:
             return phone_masked(conversation.external_user_id)
         return conversation.external_user_id
+
+    @extend_schema_field(ReplyWindowSerializer)
+    def get_reply_window(self, conversation) -> dict:
+        from .messaging import reply_window_state
+
+        return reply_window_state(conversation)
 
 
 class MessageSerializer(serializers.ModelSerializer):

@@ -28,3 +28,29 @@ def channel_identity_get_or_create(*, channel: str, external_id: str, display_na
             )
     except IntegrityError:  # another request created it first
         return ChannelIdentity.objects.select_related("customer").get(channel=channel, external_id=external_id)
+
+
+def customer_link_verified_phone(*, identity: ChannelIdentity, phone: str) -> Customer:
+    """A WeChat or web chat identity proved it holds `phone` (a one-time code sent there was confirmed).
+
+    It joins the customer with that phone -- the one their SMS and WhatsApp identities already belong to -- and its
+    conversations move along, so agents see one customer with one history on every channel. SMS and WhatsApp
+    identities are that phone's or another's by their own number, so they never move.
+    """
+    from helpdesk.conversations.models import Conversation
+
+    phone = phone_normalize(phone)
+    if identity.channel in PHONE_CHANNELS:
+        return identity.customer
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=identity.customer_id)
+        owner = Customer.objects.filter(phone=phone).exclude(pk=current.pk).order_by("id").first()
+        if owner is None:
+            if not current.phone:
+                current.phone = phone
+                current.save(update_fields=["phone", "updated_at"])
+            return current
+        ChannelIdentity.objects.filter(pk=identity.pk).update(customer=owner)
+        Conversation.objects.filter(identity=identity).update(customer=owner)
+        identity.customer = owner
+    return owner

@@ -211,6 +211,8 @@ TWILIO = {
     "api_base": env("TWILIO_API_BASE", default=""),
     "from_sms": env("TWILIO_SMS_FROM", default=""),
     "from_whatsapp": env("TWILIO_WHATSAPP_FROM", default=""),
+    # Public URL of /webhooks/twilio/status/: every outbound message asks Twilio to report its delivery there.
+    "status_callback": env("TWILIO_STATUS_CALLBACK_URL", default=""),
 }
 WECHAT = {
     "token": env("WECHAT_TOKEN", default=""),
