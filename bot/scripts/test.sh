@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The bot's checks: data and domain validation, unit tests of the components and
-# actions, training (cached), and the held-out NLU evaluation per language.
+# The bot's checks: data and domain validation, unit tests of the components and of every action
+# (against a stand-in helpdesk), training (cached), the held-out NLU evaluation per language, and the
+# test stories of every flow in every language.
 source "$(dirname "$0")/common.sh"
 cd "$BOT_DIR"
 # A regression floor, not the goal: the target is 0.95 intent accuracy per language (issue 4), and the
@@ -17,5 +18,10 @@ check "unit tests (components, answers, actions)" "$BOT_VENV/bin/python" -m pyte
 model=$(bash scripts/train.sh) || { echo "bot: training failed" >&2; exit 1; }
 check "held-out NLU evaluation (macro F1 >= $min_f1 per language)" \
   "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --min-f1 "$min_f1" --json results/nlu-eval.json
+# Every flow in every language, replayed against the model from the customer's text (stories recorded
+# from the real bot by scripts/record_stories.py); any wrong intent or action fails.
+check "test stories (every flow, four languages; --fail-on-prediction-errors)" \
+  "$RASA" test core --stories tests/stories --model "$model" --e2e --fail-on-prediction-errors \
+  --out results/stories --no-plot --quiet
 echo "bot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
