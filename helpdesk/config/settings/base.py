@@ -108,6 +108,10 @@ CHANNEL_LAYERS = {
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
+# One (disabled) result backend for the whole process: per thread, Celery would rebuild it on every task sent from
+# a new thread -- and daphne runs each request in a new one -- scanning every installed package's entry points
+# each time (~10 ms of the SMS webhook's answer; bench-hub).
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
