@@ -121,7 +121,8 @@ def stack(bot_model, django_db_setup, live_server, sms_network, django_db_blocke
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{worker_log.read_text()[-4000:]}")
             time.sleep(0.3)
-        yield {"rasa_url": rasa_url, "twilio": twilio_env, "logs": processes.logs}
+        yield {"rasa_url": rasa_url, "twilio": twilio_env, "logs": processes.logs,
+               "processes": processes}  # fault tests stop, restart and kill these
     finally:
         processes.stop()
 
