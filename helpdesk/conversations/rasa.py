@@ -6,7 +6,22 @@ from django.conf import settings
 
 
 class RasaUnavailable(Exception):
-    """Rasa did not answer; the caller retries later, nothing is lost."""
+    """Rasa did not answer usefully; the caller retries later, nothing is lost."""
+
+
+def _checked(response: requests.Response) -> requests.Response:
+    # Any refusal (a 5xx, but also a 401 after a token change or a 404 from a half-deployed server) keeps the
+    # message waiting and the delay visible to agents; failing the task would leave it stuck unseen.
+    if not 200 <= response.status_code < 300:
+        raise RasaUnavailable(f"Rasa answered {response.status_code}: {response.text[:200]}")
+    return response
+
+
+def _json(response: requests.Response):
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise RasaUnavailable(f"Rasa answered something that is not JSON: {response.text[:200]!r}") from exc
 
 
 def _post(path: str, payload: dict, *, timeout: float | None = None) -> requests.Response:
@@ -19,16 +34,13 @@ def _post(path: str, payload: dict, *, timeout: float | None = None) -> requests
         )
     except requests.RequestException as exc:
         raise RasaUnavailable(str(exc)) from exc
-    if response.status_code >= 500:
-        raise RasaUnavailable(f"Rasa answered {response.status_code}")
-    response.raise_for_status()
-    return response
+    return _checked(response)
 
 
 def rasa_turn(*, conversation_id: int, text: str, metadata: dict) -> list[dict]:
     """Send one customer message to the bot and return its replies (text, buttons, custom)."""
     response = _post("/webhooks/rest/webhook", {"sender": str(conversation_id), "message": text, "metadata": metadata})
-    return response.json()
+    return _json(response)
 
 
 def rasa_turn_replies(*, conversation_id: int, message_id: int) -> list[dict] | None:
@@ -42,10 +54,7 @@ def rasa_turn_replies(*, conversation_id: int, message_id: int) -> list[dict] | 
         )
     except requests.RequestException as exc:
         raise RasaUnavailable(str(exc)) from exc
-    if response.status_code >= 500:
-        raise RasaUnavailable(f"Rasa answered {response.status_code}")
-    response.raise_for_status()
-    events = response.json().get("events") or []
+    events = _json(_checked(response)).get("events") or []
     start = next((i for i in range(len(events) - 1, -1, -1)
                   if events[i].get("event") == "user" and (events[i].get("metadata") or {}).get("message_id") == message_id),
                  None)
@@ -73,4 +82,4 @@ def rasa_intent_trigger(*, conversation_id: int, intent: str, entities: dict | N
         f"/conversations/{conversation_id}/trigger_intent",
         {"name": intent, "entities": entities or {}},
     )
-    return response.json().get("messages", [])
+    return _json(response).get("messages", [])

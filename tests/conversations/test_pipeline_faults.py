@@ -111,3 +111,15 @@ def test_a_message_the_bot_never_got_is_asked_on_retry(rasa, message, settings):
     assert conversation_inbound_process(conversation_id=message.conversation_id) == 1
     assert rasa.turns == 1
     assert Message.objects.filter(conversation_id=message.conversation_id, direction="out").count() == 2
+
+
+def test_bot_refusing_the_call_keeps_the_message_waiting_and_the_delay_shown(rasa, message, settings):
+    settings.RASA_TOKEN = "a-token-rotated-on-one-side-only"  # Rasa answers 401, not 5xx
+    with pytest.raises(RasaUnavailable):
+        conversation_inbound_process(conversation_id=message.conversation_id)
+    message.refresh_from_db()
+    assert message.delivery_status == "received"
+    assert Conversation.objects.get(pk=message.conversation_id).bot_delayed_since is not None
+    settings.RASA_TOKEN = RASA_TOKEN
+    assert conversation_inbound_process(conversation_id=message.conversation_id) == 1
+    assert rasa.turns == 1 and Conversation.objects.get(pk=message.conversation_id).bot_delayed_since is None
