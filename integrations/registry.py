@@ -1,6 +1,8 @@
 """Maps a channel name to the sender that delivers on it, built from that provider's plain settings dict."""
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -38,12 +40,28 @@ SENDERS: dict[str, Callable[[Mapping[str, Any]], ChannelSender | None]] = {
 }
 
 
+_built: dict[tuple, ChannelSender | None] = {}
+_built_lock = threading.Lock()
+
+
 def build_sender(channel: str, config: Mapping[str, Any] | None) -> ChannelSender | None:
     """The sender for `channel`, or None when the channel has no adapter here or its settings are unset.
 
     `config` is the provider's settings block (settings.TWILIO / settings.WECHAT): account_sid,
     auth_token, from_sms, from_whatsapp, api_base, status_callback / app_id, app_secret,
     api_base, token_store (a wechatpy SessionStorage, e.g. Redis).
+
+    A process keeps one sender per channel and settings (unless a token store comes with them), so its HTTP
+    connection to the provider stays open from one message to the next instead of a new TCP (and TLS) handshake
+    for each.
     """
     build = SENDERS.get(channel)
-    return build(config or {}) if build is not None else None
+    if build is None:
+        return None
+    if config and config.get("token_store") is not None:  # holds state of its own: build afresh
+        return build(config)
+    key = (os.getpid(), channel, tuple(sorted((k, repr(v)) for k, v in (config or {}).items())))
+    with _built_lock:
+        if key not in _built:
+            _built[key] = build(config or {})
+        return _built[key]
