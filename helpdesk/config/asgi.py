@@ -4,6 +4,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.config.settings.local")
+# Under ASGI every request's sync code runs in a thread of its own, so a persistent connection is never reused:
+# each request left one open until garbage collection (60 PostgreSQL connections for 3 concurrent dispatch
+# senders in bench-dispatch, "too many clients" next to other load). The web server closes its connection after
+# each request; Celery workers keep theirs (DATABASE_CONN_MAX_AGE, 60 s).
+os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

@@ -8,7 +8,7 @@ import secrets
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -249,15 +249,47 @@ def _tell_of_a_delay(*, shipment: Shipment, event: ScanEvent, previous_eta: dt.d
                                                  "eta": event.eta.isoformat(), "previous_eta": previous_eta.isoformat()}))
 
 
+_UPDATED = ["status", "status_changed_at", "courier", "eta", "eta_as_of", "delivered_at"]
+_CASTS = {"status": "varchar", "status_changed_at": "timestamptz", "courier": "bigint", "eta": "date",
+          "eta_as_of": "timestamptz", "delivered_at": "timestamptz"}
+
+
+def _shipments_update(shipments: list[Shipment]) -> None:
+    """Write the batch's shipments back in one statement.
+
+    On PostgreSQL this is `UPDATE … FROM (VALUES …)`, linear in the number of rows; Django's bulk_update builds a
+    CASE per column with a branch per row, which took ~18 s of a 1,000-scan batch on a loaded machine (profiled).
+    """
+    now = timezone.now()
+    for shipment in shipments:
+        shipment.updated_at = now
+    if not shipments:
+        return
+    if connection.vendor != "postgresql":  # the embedded SQLite default: correct, not the throughput target
+        Shipment.objects.bulk_update(shipments, [*_UPDATED, "updated_at"])
+        return
+    fields = [Shipment._meta.get_field(name) for name in _UPDATED]
+    columns = [field.column for field in fields]
+    row = "(%s::bigint, " + ", ".join(f"%s::{_CASTS[name]}" for name in _UPDATED) + ")"
+    params: list = []
+    for shipment in shipments:
+        params.append(shipment.pk)
+        params.extend(getattr(shipment, field.attname) for field in fields)
+    assignments = ", ".join(f'"{column}" = v."{column}"' for column in columns)
+    aliases = ", ".join(f'"{column}"' for column in columns)
+    values = ", ".join([row] * len(shipments))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{Shipment._meta.db_table}" AS s SET {assignments}, "updated_at" = %s '
+            f'FROM (VALUES {values}) AS v("id", {aliases}) WHERE s."id" = v."id"',
+            [now, *params],
+        )
+
+
 def _batch_write(writes: _BatchWrites) -> None:
     TrackingEvent.objects.bulk_create(writes.tracking)
     DeliveryAttempt.objects.bulk_create(writes.attempts)  # ids come back: the failure events name their attempt
-    now = timezone.now()
-    for shipment in writes.changed.values():
-        shipment.updated_at = now
-    Shipment.objects.bulk_update(list(writes.changed.values()),
-                                 ["status", "status_changed_at", "courier", "eta", "eta_as_of", "delivered_at",
-                                  "updated_at"])
+    _shipments_update(list(writes.changed.values()))
     for _, _, payload, attempt in writes.outbox:
         if attempt is not None:
             payload["attempt"] = attempt.id

@@ -43,6 +43,14 @@ def delivery_notices_send(notice_ids: list[int]) -> int:
     return sum(delivery_notice_send(notice_id=notice_id) == "sent" for notice_id in notice_ids)
 
 
+@shared_task(acks_late=True, ignore_result=True)
+def delivery_notices_fan_out(notice_ids: list[int]) -> None:
+    """A scan batch's notices, split into short delivery_notices_send tasks here rather than in the request."""
+    from .notices import delivery_notices_schedule
+
+    delivery_notices_schedule(notice_ids=notice_ids)
+
+
 @shared_task(ignore_result=True)
 def delivery_notices_send_pending() -> int:
     """Sweeper (beat): send notices whose task never ran (worker down, broker hiccup)."""

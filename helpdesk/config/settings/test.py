@@ -26,5 +26,11 @@ CELERY_BROKER_URL = REDIS_URL
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 
 # Dispatch is configured in tests so its endpoints answer; tests that need it
-# disabled override this with the `settings` fixture.
-DISPATCH = {"webhook_url": "", "secret": "test-dispatch-secret"}
+# disabled override this with the `settings` fixture. A Celery worker a test starts
+# gets its push target from TEST_DISPATCH_WEBHOOK_URL / TEST_DISPATCH_SECRET (never
+# from a developer's DISPATCH_WEBHOOK_URL).
+DISPATCH = {
+    **DISPATCH,  # noqa: F405 - push timeout and backoff
+    "webhook_url": env("TEST_DISPATCH_WEBHOOK_URL", default=""),
+    "secret": env("TEST_DISPATCH_SECRET", default="test-dispatch-secret"),
+}
