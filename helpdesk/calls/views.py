@@ -38,7 +38,9 @@ def phone_call_new(request):
     error = ""
     if request.method == "POST":
         duration = _seconds(form.get("minutes", ""), form.get("seconds", ""))
-        if duration is None:
+        if any("\x00" in value for value in form.values()):  # PostgreSQL cannot store it: a clear 400, not a 500
+            error = _("Please check the form.")
+        elif duration is None:
             error = _("Give the call's length in minutes and seconds (up to 8 hours).")
         else:
             try:

@@ -82,6 +82,16 @@ def test_calls_through_the_api(agent_client, supervisor_client):
     assert PhoneCall.objects.count() == 1
 
 
+def test_the_call_list_costs_the_same_few_queries_for_many_calls(agent, agent_client, django_assert_max_num_queries):
+    shipments = [ShipmentFactory() for _ in range(3)]
+    for n in range(15):
+        phone_call_log(agent=agent, direction="inbound", caller_number=f"+86138000000{n:02d}", outcome="resolved",
+                       duration_seconds=60, tracking_numbers=[s.tracking_number for s in shipments[: n % 3 + 1]])
+    with django_assert_max_num_queries(8):
+        listed = agent_client.get("/api/v1/phone-calls/").json()
+    assert listed["count"] == 15 and all(c["caller_number"].startswith("••••") for c in listed["results"])
+
+
 def test_the_agent_page_logs_a_call_and_opens_its_conversation(agent_client):
     shipment = ShipmentFactory()
     page = agent_client.get("/inbox/calls/new/", {"tracking": shipment.tracking_number})
@@ -98,6 +108,9 @@ def test_the_agent_page_logs_a_call_and_opens_its_conversation(agent_client):
     refused = agent_client.post("/inbox/calls/new/", {"direction": "inbound", "caller_number": "nonsense", "minutes": "1",
                                                       "outcome": "resolved"})
     assert refused.status_code == 400 and "That is not a phone number." in refused.content.decode()
+    nul = agent_client.post("/inbox/calls/new/", {"direction": "inbound", "caller_number": "13812345678", "minutes": "1",
+                                                  "outcome": "resolved", "notes": "bad\x00byte"})
+    assert nul.status_code == 400
     assert PhoneCall.objects.count() == 1
 
 
