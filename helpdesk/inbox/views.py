@@ -114,10 +114,35 @@ def ticket(request, number: str):
     agents = get_user_model().objects.filter(agent_profile__isnull=False).select_related("agent_profile__team")
     if not profile.sees_all_teams:  # an agent hands work within the team, or to a team as a whole
         agents = agents.filter(agent_profile__team_id=profile.team_id)
+    history = list(ticket.history.all())
+    _describe_changes(history)
     return render(request, "inbox/ticket.html", {
-        "nav": "tickets", "t": ticket, "teams": teams, "agents": agents.order_by("username"),
+        "nav": "tickets", "t": ticket, "teams": teams, "agents": agents.order_by("username"), "history": history,
         "next_statuses": [(s, TicketStatus(s).label) for s in TicketStatus.values if s in ALLOWED_TRANSITIONS[ticket.status]],
     })
+
+
+def _describe_changes(history) -> None:
+    """Each history entry gets `changes`: (field, before, after) in words, for the fields that changed."""
+    fields = {"status": _("Status"), "priority": _("Priority"), "category": _("Category"), "team": _("Team"),
+              "assignee": _("Assignee")}
+    team_ids = {e.get(k) for h in history for e in (h.before, h.after) if isinstance(e, dict) for k in ("team",)}
+    user_ids = {e.get(k) for h in history for e in (h.before, h.after) if isinstance(e, dict) for k in ("assignee",)}
+    teams = dict(Team.objects.filter(pk__in=team_ids - {None}).values_list("pk", "name"))
+    users = {u.pk: u.get_full_name() or u.get_username() for u in get_user_model().objects.filter(pk__in=user_ids - {None})}
+    words = {"status": lambda v: TicketStatus(v).label if v in TicketStatus.values else v,
+             "priority": lambda v: Priority(v).label if v in Priority.values else v,
+             "category": lambda v: Category(v).label if v in Category.values else v,
+             "team": lambda v: teams.get(v, v), "assignee": lambda v: users.get(v, v)}
+    for h in history:
+        before, after = (h.before or {}), (h.after or {})
+        h.changes = []
+        for key, label in fields.items():
+            if key in after and (before.get(key) != after[key]) and (before or after[key] not in (None, "")):
+                show = lambda v: "—" if v in (None, "") else str(words[key](v))  # noqa: E731
+                h.changes.append((label, show(before.get(key)) if before else "", show(after[key])))
+        if "internal" in after:
+            h.changes.append((_("Comment"), "", _("internal") if after["internal"] else _("to the customer")))
 
 
 def _is_date(value: str) -> bool:

@@ -4,6 +4,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_lazy as _, pgettext
 
+from helpdesk.customers.models import Language
 from helpdesk.tickets.models import Priority
 
 register = template.Library()
@@ -21,6 +22,12 @@ TICKET_EVENT_NAMES = {
 @register.filter
 def channel_name(code: str) -> str:
     return CHANNEL_NAMES.get(code, code)
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """Each language in its own name (English, 简体中文, 繁體中文, Русский), as in the language switcher."""
+    return dict(Language.choices).get(code, code)
 
 
 @register.filter
