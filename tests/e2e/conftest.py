@@ -19,9 +19,11 @@ import requests
 from django.db import connection
 
 from integrations.standins.twilio import TwilioStandin
+from integrations.standins.wechat import WeChatStandin
 
 ROOT = Path(__file__).resolve().parents[2]
 SMS_NUMBER = "+15017122661"
+WA_NUMBER = "whatsapp:+14155238886"
 RASA_TOKEN = "test-rasa-token"
 HELPDESK_TOKEN = "test-helpdesk-token"
 
@@ -88,7 +90,13 @@ def sms_network():
 
 
 @pytest.fixture(scope="session")
-def stack(bot_model, django_db_setup, live_server, sms_network, django_db_blocker):
+def wechat_network():
+    with WeChatStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
+def stack(bot_model, django_db_setup, live_server, sms_network, wechat_network, django_db_blocker):
     """Rasa (5005-like), actions (5055-like) and a Celery worker, wired to the live helpdesk."""
     processes = Processes()
     rasa_port, actions_port = free_port(), free_port()
@@ -99,8 +107,12 @@ def stack(bot_model, django_db_setup, live_server, sms_network, django_db_blocke
         database = connection.settings_dict["NAME"]  # the test database pytest-django created
     twilio_env = {
         "TWILIO_ACCOUNT_SID": sms_network.account_sid, "TWILIO_AUTH_TOKEN": sms_network.auth_token,
-        "TWILIO_API_BASE": sms_network.url, "TWILIO_SMS_FROM": SMS_NUMBER, "TWILIO_WHATSAPP_FROM": "",
+        "TWILIO_API_BASE": sms_network.url, "TWILIO_SMS_FROM": SMS_NUMBER, "TWILIO_WHATSAPP_FROM": WA_NUMBER,
+        "TWILIO_STATUS_CALLBACK_URL": f"{live_server.url}/webhooks/twilio/status/",
     }
+    wechat_env = {"WECHAT_TOKEN": wechat_network.token, "WECHAT_APP_ID": wechat_network.app_id,
+                  "WECHAT_APP_SECRET": wechat_network.app_secret, "WECHAT_AES_KEY": wechat_network.aes_key,
+                  "WECHAT_API_BASE": wechat_network.url}
     try:
         actions, actions_log = processes.start("actions", ["bash", "bot/scripts/actions.sh"], {
             "ACTIONS_PORT": str(actions_port), "HELPDESK_URL": live_server.url, "HELPDESK_API_TOKEN": HELPDESK_TOKEN})
@@ -112,16 +124,17 @@ def stack(bot_model, django_db_setup, live_server, sms_network, django_db_blocke
             "DJANGO_SETTINGS_MODULE": "helpdesk.config.settings.test",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "TEST_DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-            "RASA_URL": rasa_url, "RASA_TOKEN": RASA_TOKEN, **twilio_env,
+            "RASA_URL": rasa_url, "RASA_TOKEN": RASA_TOKEN, **twilio_env, **wechat_env,
         })
         wait_for(f"http://127.0.0.1:{actions_port}/health", "the action server", actions, actions_log)
-        wait_for(f"{rasa_url}/status?token={RASA_TOKEN}", "the Rasa server", rasa, rasa_log)
+        # loading the model takes 1 minute on an idle machine, several on a busy shared one
+        wait_for(f"{rasa_url}/status?token={RASA_TOKEN}", "the Rasa server", rasa, rasa_log, timeout=600)
         deadline = time.monotonic() + 60
         while "ready" not in worker_log.read_text():
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{worker_log.read_text()[-4000:]}")
             time.sleep(0.3)
-        yield {"rasa_url": rasa_url, "twilio": twilio_env, "logs": processes.logs,
+        yield {"rasa_url": rasa_url, "twilio": twilio_env, "wechat": wechat_env, "logs": processes.logs,
                "processes": processes}  # fault tests stop, restart and kill these
     finally:
         processes.stop()
