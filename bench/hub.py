@@ -26,7 +26,7 @@ talking), new customers' webhooks arrive open-loop at BENCH_ACK_RATE requests/s 
 BENCH_ACK_SECONDS (default 30); their acknowledgement latency counts from the moment each request was due, so a
 server that falls behind cannot hide it. Every acknowledged webhook must be stored. The last line is the ratio.
 
-Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 80), BENCH_HUB_CONCURRENCY (default 16),
+Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
 BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 2, as the
 Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model).
@@ -462,9 +462,9 @@ def summary(turns: list[Turn]) -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_HUB_CUSTOMERS", 80)),
+    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_HUB_CUSTOMERS", 30)),
                         help="customers per mode and round")
-    parser.add_argument("--concurrency", type=int, default=int(os.environ.get("BENCH_HUB_CONCURRENCY", 16)))
+    parser.add_argument("--concurrency", type=int, default=int(os.environ.get("BENCH_HUB_CONCURRENCY", 8)))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_HUB_ROUNDS", 2)))
     parser.add_argument("--ack-rate", type=float, default=float(os.environ.get("BENCH_ACK_RATE", 100)))
     parser.add_argument("--ack-seconds", type=float, default=float(os.environ.get("BENCH_ACK_SECONDS", 30)))
