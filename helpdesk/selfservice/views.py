@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -81,7 +82,7 @@ def delivery_preferences(request, tracking_number: str):
         except ApplicationError as exc:
             context["error"] = _message(exc)
             context["code_sent"] = action == "confirm"
-            status = 429 if exc.status == 429 else 400 if exc.status < 500 else exc.status
+            status = exc.status
     context["verified"] = _verified(request, shipment)
     if context["verified"]:
         preference = shipment_delivery_preference(shipment) or {}
@@ -92,7 +93,7 @@ def delivery_preferences(request, tracking_number: str):
             lockers=list(pickup_points_of_kind(shipment=shipment, kind="locker")),
             chosen_slots=[s["slot"] for s in preference.get("time_slots", [])],
             chosen_point=(preference.get("pickup_point") or {}).get("code"),
-            tomorrow=(dt.date.today() + dt.timedelta(days=1)).isoformat(),
+            tomorrow=(timezone.localdate() + dt.timedelta(days=1)).isoformat(),
             changeable=shipment.changeable,
         )
     return render(request, "selfservice/preferences.html", context, status=status)
