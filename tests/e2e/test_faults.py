@@ -323,8 +323,10 @@ def test_rasa_stopped_mid_conversation_then_started_answers_every_message_in_ord
 # --- the worker dies mid-turn ---------------------------------------------------------------------------------
 
 
-def test_worker_killed_mid_turn_the_message_is_still_answered_exactly_once(faults, live_server, sms_network, parcels):
-    phone = "+447700900501"
+@pytest.mark.parametrize("killed", ["the whole worker", "its pool processes"])
+def test_worker_killed_mid_turn_the_message_is_still_answered_exactly_once(faults, live_server, sms_network, parcels,
+                                                                          killed):
+    phone = "+447700900501" if killed == "the whole worker" else "+447700900502"
     text(sms_network, live_server, phone, f"where is my parcel {parcels[0]}?")
     conversation = answered(phone, 1)
     worker = faults.workers()[0]
@@ -335,12 +337,20 @@ def test_worker_killed_mid_turn_the_message_is_still_answered_exactly_once(fault
         message = conversation.messages.filter(direction="in").order_by("-id").first()
         wait_until("the worker to ask the bot", lambda: Message.objects.get(pk=message.pk).delivery_attempts >= 1, 60)
         time.sleep(1)
-        faults.stop(worker, signal.SIGKILL)  # the whole worker, main process and pool, as when a machine dies
+        if killed == "the whole worker":
+            faults.stop(worker, signal.SIGKILL)  # main process and pool, as when a machine dies
+        else:  # the processes running tasks die (OOM killer); the worker's main process lives on
+            children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+            assert children
+            for child in children:
+                os.kill(int(child), signal.SIGKILL)
     finally:
         faults.rasa_signal(signal.SIGCONT)
     assert Message.objects.get(pk=message.pk).delivery_status == "received"
-    time.sleep(VISIBILITY_TIMEOUT + 1)  # past the visibility timeout, the broker gives the task to the next worker
-    faults.worker_start()
+    if killed == "the whole worker":
+        time.sleep(VISIBILITY_TIMEOUT + 1)  # past the visibility timeout, the broker gives the task to the next worker
+        faults.worker_start()
+    # else: the main process puts the lost task back on the queue at once (task_reject_on_worker_lost)
 
     answered(phone, 2, timeout=180)
     delivered = sms_to(sms_network, phone)
