@@ -55,9 +55,9 @@ def rasa_turn_replies(*, conversation_id: int, message_id: int) -> list[dict] | 
     except requests.RequestException as exc:
         raise RasaUnavailable(str(exc)) from exc
     events = _json(_checked(response)).get("events") or []
-    start = next((i for i in range(len(events) - 1, -1, -1)
-                  if events[i].get("event") == "user" and (events[i].get("metadata") or {}).get("message_id") == message_id),
-                 None)
+    ours = [i for i, event in enumerate(events)
+            if event.get("event") == "user" and (event.get("metadata") or {}).get("message_id") == message_id]
+    start = ours[-1] if ours else None
     if start is None:
         return None
     replies = []

@@ -54,7 +54,8 @@ class SlowRasa(StandinServer):
         match = self._TRACKER.match(request.path)
         if match and request.method == "GET":
             with self._events_lock:
-                return StandinResponse(200, {"sender_id": match["id"], "events": list(self.events.get(match["id"], []))})
+                events = list(self.events.get(match["id"], []))
+                return StandinResponse(200, {"sender_id": match["id"], "events": events})
         return StandinResponse(404, {"error": "not found"})
 
 

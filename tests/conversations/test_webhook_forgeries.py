@@ -127,7 +127,8 @@ def test_forged_status_callbacks_change_no_message(twilio, live_server):
         response = twilio_post(url, params, signature)
         assert refused(response), (what, response.status_code)
     reply.refresh_from_db()
-    assert (reply.delivery_status, reply.delivery_error) == ("sent", "")  # the agent still sees "Sent", not a fake failure
+    # the agent still sees "Sent", not a forged failure
+    assert (reply.delivery_status, reply.delivery_error) == ("sent", "")
     assert stored() == before
 
 
