@@ -13,6 +13,8 @@ class OutboxEvent(models.Model):
         ATTEMPT_DISPUTED = "shipment.attempt_disputed", "Attempt disputed"
         COMPLAINT_FILED = "shipment.complaint_filed", "Complaint filed"
         HANDOVER_CODE_ISSUED = "shipment.handover_code_issued", "Handover code issued"
+        DELIVERY_PREFERENCE_SET = "shipment.delivery_preference_set", "Delivery preference set"
+        RETURN_REQUESTED = "shipment.return_requested", "Return requested"
 
     shipment = models.ForeignKey("shipments.Shipment", on_delete=models.CASCADE, related_name="outbox_events")
     tracking_number = models.CharField(max_length=40)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.core.errors import ApplicationError, Conflict, NotFound, RateLimited
+from helpdesk.dispatch.models import OutboxEvent
 from helpdesk.dispatch.services import outbox_event_record
 from helpdesk.network.models import PickupPoint
 from helpdesk.shipments.models import CHANGEABLE_STATUSES, Shipment, ShipmentStatus, TrackingEvent
@@ -20,9 +21,8 @@ from helpdesk.shipments.services import Actor
 from .models import DeliveryMethod, DeliveryPreference, PageCode, ReturnRequest, TimeSlot
 from .selectors import delivery_preference_json, return_json
 
-# Outbox kinds (dispatch's feed); kept here so this app adds no migration to dispatch.
-PREFERENCE_SET = "shipment.delivery_preference_set"
-RETURN_REQUESTED = "shipment.return_requested"
+PREFERENCE_SET = OutboxEvent.Kind.DELIVERY_PREFERENCE_SET
+RETURN_REQUESTED = OutboxEvent.Kind.RETURN_REQUESTED
 
 APPOINTMENT_HORIZON_DAYS = 14
 
