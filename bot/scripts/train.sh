@@ -8,12 +8,12 @@ else
   echo "bot: training the model (first run after a change to config, domain, data or components; a few minutes) ..." >&2
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
-  start=$(date +%s.%N)
-  (cd "$BOT_DIR" && "$RASA" train --config config.yml --domain domain --data data \
-      --out "$tmp" --fixed-model-name model --quiet >&2)
-  end=$(date +%s.%N)
+  # Wall-clock and CPU (user + system) seconds of the training, for make bench-nlu.
+  (cd "$BOT_DIR" && "$BOT_VENV/bin/python" scripts/timed.py "$tmp/time" "$RASA" train --config config.yml \
+      --domain domain --data data --out "$tmp" --fixed-model-name model --quiet >&2)
   mv "$tmp/model.tar.gz" "$MODEL_PATH.part" && mv "$MODEL_PATH.part" "$MODEL_PATH"
-  # Wall-clock training time, for make bench-nlu.
-  awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f\n", b - a }' > "$MODEL_PATH.train-seconds"
+  read -r wall cpu < "$tmp/time"
+  echo "$wall" > "$MODEL_PATH.train-seconds"
+  echo "$cpu" > "$MODEL_PATH.train-cpu-seconds"
 fi
 echo "$MODEL_PATH"
