@@ -130,3 +130,21 @@ def test_reports_count_calls_with_the_chats_and_by_channel(agent, supervisor_cli
     assert 'data-testid="contacts-total">3<' in page
     filtered = supervisor_client.get("/reports/", {"from": today.isoformat(), "to": today.isoformat(), "channel": "phone"})
     assert filtered.context["r"]["containment"]["total"] == 2
+
+
+def test_the_call_page_and_card_follow_the_agents_language(agent):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get("/inbox/calls/new/").content.decode()
+    for label in ("记录电话", "客户来电", "需要回电", "客户号码", "保存通话"):
+        assert label in page, label
+    call = phone_call_log(agent=agent, direction="outbound", caller_number="+8613812345678", outcome="no_answer",
+                          duration_seconds=30)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    card = client.get(f"/inbox/c/{call.conversation_id}/").content.decode()
+    for label in ("Направление", "Мы позвонили клиенту", "Нет ответа", "Длительность", "0:30"):
+        assert label in card, label
