@@ -73,6 +73,10 @@ def test_pages_fit_the_screen_and_speak_the_agents_language(browser_context, sho
             else:
                 shot(page, f"{name}-{language}-{width}x{height}")
             assert overflow <= 0, f"{name} scrolls sideways by {overflow}px at {width}×{height} in {language}"
+            if width < 500:  # on a phone every card takes the whole width (none squeezed into a sliver)
+                narrow = page.evaluate("""(w) => Array.from(document.querySelectorAll('main .card'))
+                    .filter(c => c.getClientRects().length > 0 && c.offsetWidth < w / 2).map(c => c.innerText.slice(0, 30))""", width)
+                assert narrow == [], f"{name}: squeezed cards at {width}px: {narrow}"
             if language != "en":
                 leftovers = ENGLISH_CHROME.findall(_visible_text_outside_data(page))
                 assert not leftovers, f"untranslated on the {name} page in {language}: {sorted(set(leftovers))}"
