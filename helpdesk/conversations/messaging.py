@@ -73,6 +73,28 @@ def conversation_lock_renew(lock, conversation_id: int) -> None:
         raise ConversationBusy(conversation_id) from None
 
 
+def conversation_retry_claim(conversation_id: int, *, holder: str, seconds: float) -> bool:
+    """One retry chain per conversation while the bot is down: True when `holder` (a task id) is the one to retry.
+
+    Every message that arrives during an outage, and every sweep, starts a task; without this each would keep
+    retrying on its own until the bot is back. The claim lapses when its holder stops renewing it (its task was
+    lost), so the next message or sweep takes over; `conversation_retry_release` drops it once the bot answered.
+    """
+    client, key, ttl = _redis(), f"parceldesk:conversation-retry:{conversation_id}", max(1, int(seconds) + 60)
+    if client.set(key, holder, nx=True, ex=ttl):
+        return True
+    if client.get(key) == holder.encode():
+        client.expire(key, ttl)
+        return True
+    return False
+
+
+def conversation_retry_release(conversation_id: int, *, holder: str) -> None:
+    client, key = _redis(), f"parceldesk:conversation-retry:{conversation_id}"
+    if client.get(key) == holder.encode():
+        client.delete(key)
+
+
 def _message_event(message: Message) -> dict:
     sender = message.sender if message.sender_id else None
     return {

@@ -22,15 +22,27 @@ def _backoff(retries: int) -> float:
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def conversation_process(self, conversation_id: int) -> int:
-    """Run the conversation's waiting inbound messages through the bot, in order; retried until Rasa answers."""
-    from .messaging import ConversationBusy, conversation_inbound_process
+    """Run the conversation's waiting inbound messages through the bot, in order; retried until Rasa answers
+    (by one task per conversation: the others end, the one retrying answers all waiting messages)."""
+    from .messaging import (
+        ConversationBusy,
+        conversation_inbound_process,
+        conversation_retry_claim,
+        conversation_retry_release,
+    )
 
+    holder = self.request.id or f"inline-{conversation_id}"
     try:
-        return conversation_inbound_process(conversation_id=conversation_id)
+        processed = conversation_inbound_process(conversation_id=conversation_id)
     except ConversationBusy:
         raise self.retry(countdown=1)
     except RasaUnavailable as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+        countdown = _backoff(self.request.retries)
+        if not conversation_retry_claim(conversation_id, holder=holder, seconds=countdown):
+            return 0  # another task is already waiting for the bot on this conversation
+        raise self.retry(exc=exc, countdown=countdown)
+    conversation_retry_release(conversation_id, holder=holder)
+    return processed
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)

@@ -124,3 +124,25 @@ def test_bot_refusing_the_call_keeps_the_message_waiting_and_the_delay_shown(ras
     settings.RASA_TOKEN = RASA_TOKEN
     assert conversation_inbound_process(conversation_id=message.conversation_id) == 1
     assert rasa.turns == 1 and Conversation.objects.get(pk=message.conversation_id).bot_delayed_since is None
+
+
+def test_while_the_bot_is_down_one_task_per_conversation_keeps_retrying(rasa, message, settings):
+    """Each message in an outage starts a task; only one keeps retrying, and it answers them all."""
+    from celery.exceptions import Retry
+
+    from helpdesk.conversations.tasks import conversation_process
+
+    settings.RASA_URL = "http://127.0.0.1:9"  # nothing listens: the bot is down
+    with pytest.raises(Retry):
+        conversation_process.apply(args=(message.conversation_id,), task_id="first-message", throw=True)
+    assert conversation_process.apply(args=(message.conversation_id,), task_id="second-message").get() == 0
+    with pytest.raises(Retry):  # the first task's retry is still the one waiting
+        conversation_process.apply(args=(message.conversation_id,), task_id="first-message", throw=True)
+    settings.RASA_URL = rasa.url
+    assert conversation_process.apply(args=(message.conversation_id,), task_id="first-message").get() == 1
+    assert rasa.turns == 1
+    # the bot answered, so the next outage's first task may retry again
+    settings.RASA_URL = "http://127.0.0.1:9"
+    Message.objects.filter(pk=message.pk).update(delivery_status="received")
+    with pytest.raises(Retry):
+        conversation_process.apply(args=(message.conversation_id,), task_id="third-message", throw=True)
