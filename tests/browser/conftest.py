@@ -41,7 +41,9 @@ def bot():
         yield standin
 
 
-@pytest.fixture(scope="session")
+# Package scope: the worker must stop when the browser tests end, or it would take the Celery tasks of the
+# transactional tests that run after them in the same pytest session (same broker).
+@pytest.fixture(scope="package")
 def helpdesk_server(django_db_setup, django_db_blocker, phones, bot):
     """daphne (ASGI: pages, REST API, webhooks, /ws/agent/) and a Celery worker on the test database."""
     with django_db_blocker.unblock():

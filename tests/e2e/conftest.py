@@ -95,7 +95,8 @@ def wechat_network():
         yield standin
 
 
-@pytest.fixture(scope="session")
+# Package scope: its Celery worker stops with the end-to-end tests instead of taking later tests' tasks.
+@pytest.fixture(scope="package")
 def stack(bot_model, django_db_setup, live_server, sms_network, wechat_network, django_db_blocker):
     """Rasa (5005-like), actions (5055-like) and a Celery worker, wired to the live helpdesk."""
     processes = Processes()
