@@ -94,7 +94,8 @@ def helpdesk(helpdesk_server, transactional_db, phones, bot):
     return helpdesk_server
 
 
-@pytest.fixture(scope="session")
+# Package scope: Playwright's loop must be gone before the async tests that run after the browser tests.
+@pytest.fixture(scope="package")
 def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
