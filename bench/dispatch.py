@@ -28,11 +28,8 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,6 +38,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import Processes, free_port, log, percentile, wait_until  # noqa: E402
 
 DB = "parceldesk_bench_dispatch"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -53,23 +52,6 @@ TARGET_LAG_S = 5.0
 BATCH = 1000
 EVENTS_PER_SHIPMENT = 4
 REASONS = ["recipient_absent", "recipient_absent", "no_access", "address_wrong", "locker_full", "refused"]
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 # --- The database and the processes ----------------------------------------------------------------------------
@@ -97,34 +79,6 @@ def recreate_database() -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DB}"')
     redis.Redis.from_url(REDIS_URL).flushdb()
-
-
-class Processes:
-    def __init__(self):
-        self.logs = Path(tempfile.mkdtemp(prefix="parceldesk-bench-dispatch-"))
-        self.running: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str], env: dict) -> Path:
-        log_path = self.logs / f"{name}.log"
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        self.running.append((name, process))
-        return log_path
-
-    def alive(self) -> None:
-        for name, process in self.running:
-            if process.poll() is not None:
-                raise SystemExit(f"bench-dispatch: {name} exited with {process.returncode}; see {self.logs / name}.log")
-
-    def stop(self) -> None:
-        for _, process in reversed(self.running):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for _, process in self.running:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 def seed(shipments: int) -> list[str]:
@@ -243,16 +197,6 @@ def send(dispatch, url: str, phases: list[list[dict]], *, batch: int, senders: i
     return time.perf_counter() - started, totals
 
 
-def wait_until(condition, timeout: float, processes: Processes) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        processes.alive()
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=int(os.environ.get("BENCH_DISPATCH_EVENTS", 20_000)))
@@ -291,7 +235,7 @@ def main() -> None:
     numbers = seed(shipments + baseline_shipments)
     connection.close()
 
-    processes = Processes()
+    processes = Processes("bench-dispatch")
     port = free_port()
     bin_dir = Path(sys.executable).parent
     try:

@@ -41,11 +41,8 @@ import collections
 import concurrent.futures
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -55,6 +52,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import Processes, free_port, log, percentile, wait_until  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
 from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature  # noqa: E402
@@ -96,23 +95,6 @@ THANKS = {
 UNKNOWN_NUMBERS = ["SF9999999999", "YT0000000000001", "RA000000000CN"]
 # Mobile numbers of each region (prefix, digits that follow): +44 7700 9xxxxx, +86 137 xxxx xxxx, ...
 PHONES = {"en": ("+447700", 6), "zh-hans": ("+86137", 8), "zh-hant": ("+8526", 7), "ru": ("+7925", 7)}
-
-
-def log(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
 def new_session() -> requests.Session:
@@ -356,47 +338,6 @@ def open_loop(hub: Hub, customers: list[Customer], rate: float, seconds: float) 
 # --- The processes ---------------------------------------------------------------------------------------------------
 
 
-class Processes:
-    def __init__(self):
-        self.logs = Path(tempfile.mkdtemp(prefix="parceldesk-bench-hub-"))
-        self.running: list[tuple[str, subprocess.Popen]] = []
-
-    def start(self, name: str, args: list[str], env: dict) -> Path:
-        log_path = self.logs / f"{name}.log"
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        self.running.append((name, process))
-        return log_path
-
-    def pid(self, name: str) -> int:
-        return next(p.pid for n, p in self.running if n == name)
-
-    def alive(self) -> None:
-        for name, process in self.running:
-            if process.poll() is not None:
-                raise SystemExit(f"bench-hub: {name} exited with {process.returncode}; see {self.logs / name}.log")
-
-    def stop(self) -> None:
-        for _, process in reversed(self.running):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for _, process in self.running:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def wait_until(condition, timeout: float, processes: Processes) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        processes.alive()
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
-
-
 def answers(url: str, statuses=(200,)) -> bool:
     try:
         return new_session().get(url, timeout=2).status_code in statuses
@@ -486,7 +427,7 @@ def main() -> None:
     log(f"bench-hub: recreating {DB} ...")
     recreate_database()
     network = PhoneNetwork().start()
-    processes = Processes()
+    processes = Processes("bench-hub")
     rasa_port, actions_port, web_port = free_port(), free_port(), free_port()
     rasa_url, base = f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{web_port}"
     env = helpdesk_env(network, rasa_url)

@@ -1,0 +1,74 @@
+"""What the benchmarks share: progress on stderr, free ports, percentiles and the subprocesses they start."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+class Processes:
+    """The servers a benchmark runs (each in its own process group, output in a log file), stopped together."""
+
+    def __init__(self, bench: str):
+        self.bench = bench
+        self.logs = Path(tempfile.mkdtemp(prefix=f"parceldesk-{bench}-"))
+        self.running: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, args: list[str], env: dict) -> Path:
+        log_path = self.logs / f"{name}.log"
+        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log_path.open("w"), stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.running.append((name, process))
+        return log_path
+
+    def pid(self, name: str) -> int:
+        return next(p.pid for n, p in self.running if n == name)
+
+    def alive(self) -> None:
+        for name, process in self.running:
+            if process.poll() is not None:
+                raise SystemExit(f"{self.bench}: {name} exited with {process.returncode}; see {self.logs / name}.log")
+
+    def stop(self) -> None:
+        for _, process in reversed(self.running):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for _, process in self.running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_until(condition, timeout: float, processes: Processes) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        processes.alive()
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
