@@ -3,7 +3,8 @@
     bench/dispatch.py [--events N] [--senders K]      (make bench-dispatch)
 
 Runs the shipped pieces against a dedicated database, `parceldesk_bench_dispatch` (dropped and recreated
-each run): the helpdesk on daphne (production settings) and a Celery worker, both in subprocesses, with
+each run): the helpdesk on daphne (production settings) and the Celery workers of the Procfile (queues parceldesk +
+dispatch on one, the proactive notices on another at nice 10), in subprocesses, with
 the dispatch stand-in as the push consumer (DISPATCH_WEBHOOK_URL) and the Twilio stand-in as the customers'
 phones. The stand-in dispatch signs and sends the scans: each shipment gets four (in transit with an ETA,
 10 % of them later than promised; at the station; out for delivery with the ETA window, and for 90 % the
@@ -18,7 +19,8 @@ stored, every outbox event received by dispatch exactly once. The baseline, meas
 other shipments, sends the same kind of events one per request. The last line is the result.
 
 Environment: BENCH_DISPATCH_EVENTS (default 20,000), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; flushed at the start), BENCH_WORKER_CONCURRENCY (default 4).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; flushed at the start), BENCH_WORKER_CONCURRENCY (default 2, as
+in the Procfile), BENCH_NOTICES_CONCURRENCY (default 2).
 """
 from __future__ import annotations
 
@@ -205,7 +207,8 @@ def main() -> None:
     shipments = max(1, args.events // EVENTS_PER_SHIPMENT)
     events = shipments * EVENTS_PER_SHIPMENT
     baseline_shipments = max(25, min(125, shipments // 40))  # 500 single-event requests for the default run
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")
+    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
+    notices_concurrency = os.environ.get("BENCH_NOTICES_CONCURRENCY", "2")
 
     from integrations.standins.dispatch import DispatchStandin
     from integrations.standins.twilio import TwilioStandin
@@ -241,15 +244,21 @@ def main() -> None:
     try:
         processes.start("web", [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port),
                                 "helpdesk.config.asgi:application"], env)
+        # The Procfile's layout: chats + the dispatch push on one worker, proactive notices on a niced one.
         worker_log = processes.start("worker", [
-            sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "--loglevel", "WARNING",
-            "--concurrency", concurrency, "--without-gossip", "--without-mingle", "--without-heartbeat",
-            "--hostname", f"bench-dispatch-{os.getpid()}@%h"], env)
+            sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "parceldesk,dispatch",
+            "--loglevel", "WARNING", "--concurrency", concurrency, "--without-gossip", "--without-mingle",
+            "--without-heartbeat", "--hostname", f"bench-dispatch-{os.getpid()}@%h"], env)
+        notices_log = processes.start("notices", [
+            "nice", "-n", "10", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "notices",
+            "--loglevel", "WARNING", "--concurrency", notices_concurrency, "--without-gossip", "--without-mingle",
+            "--without-heartbeat", "--hostname", f"bench-dispatch-notices-{os.getpid()}@%h"], env)
         base = f"http://127.0.0.1:{port}"
         if not wait_until(lambda: _answers(base + "/healthz"), 60, processes):
             raise SystemExit(f"bench-dispatch: the helpdesk did not come up; see {processes.logs}")
-        if not wait_until(lambda: "[queues]" in worker_log.read_text(), 60, processes):
-            raise SystemExit(f"bench-dispatch: the worker did not start; see {processes.logs}")
+        for log_path in (worker_log, notices_log):
+            if not wait_until(lambda: "[queues]" in log_path.read_text(), 60, processes):
+                raise SystemExit(f"bench-dispatch: a worker did not start; see {processes.logs}")
         time.sleep(3)  # the banner comes a moment before the worker consumes
         url = base + "/api/v1/dispatch/events/"
         poller = FeedPoller(base + "/api/v1/dispatch/feed/")
@@ -313,7 +322,8 @@ def main() -> None:
 
     p95_push = percentile(push_lags, 95)
     print(f"bench-dispatch: {events:,} courier scan events ({shipments:,} shipments × {EVENTS_PER_SHIPMENT}) through "
-          f"POST /api/v1/dispatch/events/ on daphne (production settings), Celery worker ×{concurrency}, "
+          f"POST /api/v1/dispatch/events/ on daphne (production settings), Celery workers as in the Procfile "
+          f"(chats + dispatch push ×{concurrency}, notices ×{notices_concurrency} at nice 10), "
           f"PostgreSQL {DB}, stand-in dispatch (push consumer) and Twilio (SMS)")
     print(f"baseline, 1 event per request: {base_events:,} events in {base_seconds:.1f} s = "
           f"{base_rate:,.0f} events/min "

@@ -32,7 +32,7 @@ step 3 "Database: migrate and load demo data ($PARCELDESK_DATA_DIR)"
 step 4 "Rasa model (trained only when the bot's config, domain or data changed)"
 bash bot/scripts/train.sh | tail -n 1
 
-step 5 "Starting redis, web, worker, beat, rasa and the action server (honcho)"
+step 5 "Starting redis, web, the workers (chats + dispatch, notices), beat, rasa and the action server (honcho)"
 "$HELPDESK_VENV/bin/honcho" -f Procfile start &
 honcho_pid=$!
 trap 'kill $honcho_pid 2>/dev/null; wait $honcho_pid 2>/dev/null' INT TERM EXIT

@@ -111,8 +111,10 @@ def recipient_language(*, shipment: Shipment, conversation) -> str:
 
 
 NOTICE_CHUNK = 5  # notices per task: short tasks, so a worker is soon free for more urgent work
-# Proactive messages yield to everything else: on the Redis broker priority 0 (the default: customers' own chats,
-# the dispatch feed) is served before 6, so a burst of scans never delays a chat reply or the push to dispatch.
+# Proactive messages yield to everything else. They go to the "notices" queue (settings.CELERY_TASK_ROUTES), which
+# production serves with its own niced worker; where one worker serves every queue (development, tests) they also
+# carry priority 6, and on the Redis broker priority 0 (customers' own chats, the dispatch push) is served first.
+# Either way a burst of scans never delays a chat reply or the push to dispatch.
 PROACTIVE_PRIORITY = 6
 
 
@@ -230,7 +232,8 @@ def delivery_notice_send(*, notice_id: int) -> str:
 
         conversation_id = conversation.pk
         transaction.on_commit(
-            lambda: conversation_outbound_flush.apply_async((conversation_id,), priority=PROACTIVE_PRIORITY))
+            lambda: conversation_outbound_flush.apply_async((conversation_id,), queue="notices",
+                                                        priority=PROACTIVE_PRIORITY))
     return "sent"
 
 

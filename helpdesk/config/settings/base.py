@@ -2,6 +2,7 @@
 from pathlib import Path
 
 import environ
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
@@ -117,6 +118,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = "parceldesk"
+# Three queues, so a burst of proactive notices never holds up a customer's chat or the push to dispatch:
+#   parceldesk  customers' own turns, agents' replies, one-time codes (the default)
+#   dispatch    the outbox push to dispatch and its sweeper
+#   notices     proactive delivery notices and NPS surveys (thousands per scan burst)
+# A worker started without -Q consumes all three (tests, development); production (Procfile, docker-compose) runs
+# `worker` on parceldesk + dispatch and a separate, niced `notices` worker, so the notices take the CPU that is left.
+CELERY_TASK_QUEUES = (Queue("parceldesk"), Queue("dispatch"), Queue("notices"))
+CELERY_TASK_ROUTES = {
+    "helpdesk.dispatch.tasks.*": {"queue": "dispatch"},
+    "helpdesk.shipments.tasks.delivery_notices_*": {"queue": "notices"},
+    "helpdesk.surveys.tasks.*": {"queue": "notices"},
+}
 # A task a killed worker had taken is handed to another worker after this many seconds (acks_late);
 # keep it above the longest retry countdown (CONVERSATION_RETRY_BACKOFF_MAX_SECONDS).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600)}
