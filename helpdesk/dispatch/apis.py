@@ -110,6 +110,7 @@ MANIFEST_COLUMNS = [
     "city", "postcode", "recipient_name", "recipient_phone", "failed_attempts", "last_attempt_at", "last_attempt_reason",
     "courier", "disputed", "customer_response", "customer_response_at", "customer_response_channel",
     "preferred_method", "preferred_pickup_point", "preferred_slots", "appointment_date", "courier_instructions",
+    "task", "original_tracking_number", "return_reason",
 ]
 
 
@@ -122,7 +123,18 @@ def _manifest_csv_row(row: dict) -> list:
         destination["city"], destination["postcode"], row["recipient_name"], row["recipient_phone"],
         row["failed_attempts"], last.get("at", ""), last.get("reason", ""), last.get("courier") or "",
         "yes" if last.get("disputed") else "no", answer.get("summary", "none"), answer.get("at", ""),
-        answer.get("channel", ""), *_preference_cells(row.get("delivery_preference")),
+        answer.get("channel", ""), *_preference_cells(row.get("delivery_preference")), "redelivery", "", "",
+    ]
+
+
+def _return_pickup_csv_row(row: dict) -> list:
+    """A return the courier collects from the customer's door on the same run, in the manifest's columns."""
+    address = row["pickup_address"] or {}
+    return [
+        row["return_tracking_number"], row["pickup_date"], "yes" if row["overdue"] else "no", "", "",
+        "return_pickup", "", address.get("address", ""), address.get("city", ""), address.get("postcode", ""),
+        row["recipient_name"], row["recipient_phone"], "", "", "", "", "", "", "", row["channel"],
+        "", "", "", "", row["comment"], "return_pickup", row["original_tracking_number"], row["reason"],
     ]
 
 
@@ -135,7 +147,8 @@ def _preference_cells(preference: dict | None) -> list:
 
 
 class ManifestCsvRenderer(renderers.BaseRenderer):
-    """`?format=csv`: one line per shipment, for the station's planners and spreadsheets."""
+    """`?format=csv`: one line per shipment to retry ("task" redelivery), then one per return to collect from a
+    customer's door ("task" return_pickup), for the station's planners and spreadsheets."""
 
     media_type = "text/csv"
     format = "csv"
@@ -147,6 +160,7 @@ class ManifestCsvRenderer(renderers.BaseRenderer):
         if isinstance(data, dict) and "shipments" in data:
             writer.writerow(MANIFEST_COLUMNS)
             writer.writerows(_manifest_csv_row(row) for row in data["shipments"])
+            writer.writerows(_return_pickup_csv_row(row) for row in data.get("return_pickups", []))
         else:  # an error: still CSV, with the same code and detail as the JSON error body
             writer.writerow(["code", "detail"])
             writer.writerow([data.get("code", "error"), data.get("detail", "")] if isinstance(data, dict)

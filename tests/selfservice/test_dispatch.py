@@ -73,6 +73,26 @@ def test_manifest_shows_preferences_and_return_pickups(station_with_answers, bot
 def test_manifest_csv_has_the_preference_columns(station_with_answers, supervisor_client):
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     response = supervisor_client.get("/api/v1/dispatch/stations/SHB1/manifest/", {"date": tomorrow, "format": "csv"})
-    [row] = list(csv.DictReader(io.StringIO(response.content.decode())))
+    [row] = [r for r in csv.DictReader(io.StringIO(response.content.decode())) if r["task"] == "redelivery"]
     assert (row["preferred_method"], row["preferred_pickup_point"], row["preferred_slots"],
             row["courier_instructions"]) == ("locker", "LCK7", "18:00-21:00", "Code 1234 at the gate")
+
+
+def test_manifest_csv_lists_the_return_pickups_after_the_redeliveries(station_with_answers, bot_client,
+                                                                     supervisor_client):
+    """The planners' spreadsheet is the whole run: the courier also collects the return from the customer's door."""
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    url = "/api/v1/dispatch/stations/SHB1/manifest/"
+    rows = list(csv.DictReader(io.StringIO(bot_client.get(url, {"date": tomorrow, "format": "csv"}).content.decode())))
+    assert [row["task"] for row in rows] == ["redelivery", "return_pickup"]
+    pickup = rows[1]
+    assert pickup["tracking_number"] == station_with_answers["rtn"]
+    assert pickup["original_tracking_number"] == "SF3000000002" and pickup["return_reason"] == "wrong_item"
+    assert (pickup["retry_on"], pickup["destination"], pickup["address"]) == (tomorrow, "return_pickup",
+                                                                              "Flat 5, 1 Century Avenue")
+    assert pickup["recipient_phone"] == station_with_answers["delivered"].recipient_phone  # dispatch's couriers call
+    # A supervisor's export is masked like the JSON.
+    masked = list(csv.DictReader(io.StringIO(
+        supervisor_client.get(url, {"date": tomorrow, "format": "csv"}).content.decode())))[1]
+    assert masked["recipient_phone"] != station_with_answers["delivered"].recipient_phone
+    assert masked["address"] != "Flat 5, 1 Century Avenue"
