@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile, Role, Team
-from helpdesk.conversations.models import Conversation, Message
+from helpdesk.conversations.models import Conversation, Message, MessageTemplate
 from helpdesk.customers.models import ChannelIdentity, Customer
 from helpdesk.network.models import Courier, DeliveryWindow, PickupPoint, Station
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentStatus, TrackingEvent
@@ -164,6 +164,22 @@ class MessageFactory(factory.django.DjangoModelFactory):
     text = "Where is my parcel?"
     channel = factory.SelfAttribute("conversation.channel")
     delivery_status = Message.DeliveryStatus.RECEIVED
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    """An approved WeChat template by default: tracking number and status, as WeChat's classic keywords."""
+
+    class Meta:
+        model = MessageTemplate
+        django_get_or_create = ("channel", "key", "language")
+
+    channel = "wechat"
+    key = "delivery_update"
+    language = "en"
+    label = "Parcel status update"
+    provider_template_id = factory.Sequence(lambda n: f"tmpl-{n:04d}-Bz1KVdF3Xq9mWcR7")
+    body = "Tracking number: {{keyword1.DATA}}\nStatus: {{keyword2.DATA}}\nReply in this chat for details."
+    variables = factory.LazyFunction(lambda: {"keyword1": "tracking_number", "keyword2": "shipment_status"})
 
 
 def business_hours_every_day(opens=dt.time(8, 0), closes=dt.time(20, 0)) -> None:

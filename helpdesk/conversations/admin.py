@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Conversation, Message
+from .models import Conversation, Message, MessageTemplate
 
 
 class MessageInline(admin.TabularInline):
@@ -25,3 +25,21 @@ class MessageAdmin(admin.ModelAdmin):
     list_filter = ("direction", "sender_kind", "delivery_status", "channel")
     search_fields = ("text", "external_id")
     raw_id_fields = ("conversation",)
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(admin.ModelAdmin):
+    """Approved WhatsApp and WeChat templates, one row per language; the ids come from the provider's console."""
+
+    list_display = ("key", "channel", "language", "label", "provider_template_id", "active", "updated_at")
+    list_filter = ("channel", "language", "active")
+    search_fields = ("key", "label", "provider_template_id", "body")
+    fieldsets = (
+        (None, {"fields": ("channel", "key", "language", "label", "active")}),
+        ("As the provider approved it", {
+            "fields": ("provider_template_id", "body", "variables"),
+            "description": "Placeholders: {{1}}, {{2}} … for WhatsApp; {{thing1.DATA}}, {{keyword1.DATA}} … for "
+                           "WeChat. Variables map each placeholder to tracking_number, shipment_status, eta, "
+                           "delivery_window, station, agent_name or today.",
+        }),
+    )

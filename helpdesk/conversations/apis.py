@@ -12,7 +12,7 @@ from helpdesk.core.permissions import IsStaffMember
 
 from .models import Conversation, ConversationState, Message
 from .selectors import conversation_messages, conversations_visible_to
-from .serializers import ConversationSerializer, MessageSerializer
+from .serializers import ConversationSerializer, MessageSerializer, MessageTemplateSerializer
 from .services import conversation_close, conversation_hand_back, conversation_take_over
 
 
@@ -52,8 +52,15 @@ class ConversationDetail(generics.RetrieveAPIView):
 class MessageCreateSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000, allow_blank=True, default="")
     internal = serializers.BooleanField(default=False, help_text="An internal note: never sent to the customer.")
-    template_id = serializers.RegexField(r"^(HX[0-9a-zA-Z]{32})?$", required=False, allow_blank=True, default="",
-                                         help_text="WhatsApp ContentSid, for replies outside the 24-hour window.")
+    template = serializers.SlugField(max_length=50, required=False, allow_blank=True, default="",
+                                     help_text="Key of an approved template (GET .../templates/): the only thing "
+                                               "WhatsApp (24 h) and WeChat (48 h) deliver outside the reply window.")
+    template_id = serializers.RegexField(r"^[A-Za-z0-9_-]{0,64}$", required=False, allow_blank=True, default="",
+                                         help_text="The same, by the provider's id (WhatsApp ContentSid, WeChat "
+                                                   "template_id).")
+    tracking_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="",
+                                            help_text="Which of the conversation's shipments fills the template "
+                                                      "(default: the latest linked).")
 
 
 class ConversationMessages(generics.ListAPIView):
@@ -71,7 +78,8 @@ class ConversationMessages(generics.ListAPIView):
             message = agent_note_add(conversation=conversation, agent=request.user, text=data["text"])
         else:
             message = agent_reply_send(conversation=conversation, agent=request.user, text=data["text"],
-                                       template_id=data["template_id"])
+                                       template=data["template"], template_id=data["template_id"],
+                                       tracking_number=data["tracking_number"])
         return Response(MessageSerializer(message).data, status=201)
 
     def get_queryset(self):
@@ -86,6 +94,17 @@ class _ConversationAction(APIView):
 
     def conversation(self) -> Conversation:
         return generics.get_object_or_404(conversations_visible_to(self.request.user), pk=self.kwargs["pk"])
+
+
+class ConversationTemplates(_ConversationAction):
+    """The approved templates this conversation may use (its channel, in its language), filled in."""
+
+    @extend_schema(responses={200: MessageTemplateSerializer(many=True), **ERROR_RESPONSES})
+    def get(self, request, pk):
+        from .message_templates import template_options
+
+        options = template_options(self.conversation(), agent=request.user)
+        return Response(MessageTemplateSerializer(options, many=True).data)
 
 
 class ConversationTakeOver(_ConversationAction):

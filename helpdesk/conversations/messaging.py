@@ -328,13 +328,12 @@ def reply_window_state(conversation: Conversation, *, now: dt.datetime | None = 
     closes_at = conversation.last_inbound_at + window if conversation.last_inbound_at else None
     if is_open:
         detail = f"Free-form replies allowed until {hours} hours after the customer's last message."
-    elif conversation.channel == "whatsapp":
-        detail = (f"The customer last wrote more than {hours} hours ago; only an approved template (ContentSid) "
-                  "can be sent until they write again.")
     else:
-        detail = f"The customer last wrote more than {hours} hours ago; nothing can be sent until they write again."
-    return {"open": is_open, "hours": hours, "closes_at": closes_at,
-            "template_required": not is_open and conversation.channel == "whatsapp", "detail": detail}
+        kind = "ContentSid" if conversation.channel == "whatsapp" else "template message"
+        detail = (f"The customer last wrote more than {hours} hours ago; only an approved template ({kind}) can be "
+                  "sent until they write again.")
+    return {"open": is_open, "hours": hours, "closes_at": closes_at, "template_required": not is_open,
+            "detail": detail}
 
 
 def _render_text(message: Message) -> str:
@@ -384,6 +383,7 @@ def message_send(*, message: Message) -> None:
         result = sender.send(OutboundMessage(
             channel=message.channel, to=conversation.external_user_id, text=_render_text(message),
             idempotency_key=f"parceldesk-message-{message.pk}", template_id=message.template_id,
+            template_variables={str(k): str(v) for k, v in (message.template_variables or {}).items()},
         ))
     except ProviderError as exc:
         Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:300])
@@ -420,14 +420,31 @@ def conversation_outbound_flush(*, conversation_id: int) -> int:
 # --- Agents ------------------------------------------------------------------------------------------
 
 
-def agent_reply_send(*, conversation: Conversation, agent, text: str, template_id: str = "") -> Message:
-    """An agent's reply goes out on the customer's own channel, within the channel's rules."""
+def agent_reply_send(*, conversation: Conversation, agent, text: str, template: str = "", template_id: str = "",
+                     tracking_number: str = "") -> Message:
+    """An agent's reply goes out on the customer's own channel, within the channel's rules.
+
+    Outside the WhatsApp (24 h) or WeChat (48 h) window only an approved template goes: `template` names it by key
+    (or `template_id` by the provider's id); its placeholders are filled from the conversation's shipment (the one
+    `tracking_number` names, else the latest linked) and the agent, and the text stored is what the customer reads.
+    """
+    from .message_templates import needs_shipment, template_for, template_render, template_shipment, template_values
+
     text = (text or "").strip()
-    if not text and not template_id:
+    if not text and not template and not template_id:
         raise ApplicationError("message_empty", "Write a message first.")
     if conversation.state == ConversationState.CLOSED:
         raise Conflict("conversation_closed", "This conversation is closed.")
-    if not reply_window_open(conversation) and not template_id:
+    chosen = None
+    if template or template_id:
+        if conversation.channel not in REPLY_WINDOWS:
+            raise ApplicationError("template_not_applicable",
+                                   f"{conversation.channel} has no reply window; write the message instead.")
+        chosen = template_for(conversation, key=template, provider_template_id=template_id)
+        if chosen is None:
+            raise ApplicationError("template_unknown", f"No approved {conversation.channel} template "
+                                   f"{template or template_id!r} is active; an admin adds them under Message templates.")
+    if not reply_window_open(conversation) and chosen is None:
         hours = int(REPLY_WINDOWS[conversation.channel].total_seconds() // 3600)
         raise Conflict(
             "reply_window_closed",
@@ -437,10 +454,20 @@ def agent_reply_send(*, conversation: Conversation, agent, text: str, template_i
     identity = conversation.identity
     if identity is not None and identity.opted_out_at is not None:
         raise Conflict("customer_opted_out", "The customer opted out of messages on this channel (STOP).")
+    values: dict[str, str] = {}
+    if chosen is not None:
+        shipment = template_shipment(conversation, tracking_number=tracking_number)
+        if shipment is None and (tracking_number or needs_shipment(chosen)):
+            raise ApplicationError("template_needs_shipment",
+                                   f"No shipment {tracking_number} in this conversation." if tracking_number else
+                                   "This template speaks about a shipment; link one to the conversation first.")
+        values = template_values(chosen, shipment=shipment, agent=agent)
+        text = template_render(chosen, values)
     with transaction.atomic():
         message = _store_outbound(conversation, text=text, sender_kind=Message.SenderKind.AGENT, sender=agent)
-        if template_id:
-            Message.objects.filter(pk=message.pk).update(template_id=template_id)
+        if chosen is not None:
+            message.template_id, message.template_variables = chosen.provider_template_id, values
+            Message.objects.filter(pk=message.pk).update(template_id=message.template_id, template_variables=values)
         from .tasks import conversation_outbound_flush
 
         transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation.pk))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from django.db.models import Q
 
 from helpdesk.core.models import TimeStampedModel
+from helpdesk.customers.models import Language
 
 
 class ConversationState(models.TextChoices):
@@ -103,7 +104,10 @@ class Message(models.Model):
     delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices)
     delivery_error = models.CharField(max_length=300, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
-    template_id = models.CharField(max_length=64, blank=True, help_text="WhatsApp ContentSid used outside the 24 h window.")
+    template_id = models.CharField(max_length=64, blank=True,
+                                   help_text="Approved template sent (WhatsApp ContentSid, WeChat template_id).")
+    template_variables = models.JSONField(default=dict, blank=True,
+                                          help_text="The template's placeholders as filled when it was sent.")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -123,3 +127,43 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.sender_kind}: {self.text[:40]}"
+
+
+class TemplateChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    WECHAT = "wechat", _("WeChat")
+
+
+class MessageTemplate(models.Model):
+    """A template the provider approved: outside the reply window (WhatsApp 24 h, WeChat 48 h) the only thing that
+    reaches the customer. One row per template and language; admins keep them in step with the provider's console."""
+
+    channel = models.CharField(max_length=20, choices=TemplateChannel.choices)
+    key = models.SlugField(max_length=50, help_text="Names one template across its languages, e.g. parcel_update.")
+    language = models.CharField(max_length=10, choices=Language.choices)
+    label = models.CharField(max_length=120, help_text="What agents see in the template picker.")
+    provider_template_id = models.CharField(
+        max_length=64, help_text="WhatsApp: the Content SID (HX + 32 characters). WeChat: the template_id from the "
+        "Official Account's template library.")
+    body = models.TextField(help_text="The approved text with its placeholders as the provider shows it: {{1}} for "
+                            "WhatsApp, {{thing1.DATA}} or {{keyword1.DATA}} for WeChat.")
+    variables = models.JSONField(default=dict, blank=True, help_text='Each placeholder and what fills it, e.g. '
+                                 '{"1": "tracking_number", "2": "shipment_status"}.')
+    active = models.BooleanField(default=True, help_text="Offered to agents and used for notices.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["channel", "key", "language"]
+        constraints = [models.UniqueConstraint(fields=["channel", "key", "language"], name="uniq_template_language")]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.key} ({self.language})"
+
+    def clean(self) -> None:
+        from .message_templates import template_problems
+
+        problems = template_problems(self)
+        if problems:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(problems)

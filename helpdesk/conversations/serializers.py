@@ -14,7 +14,8 @@ class ReplyWindowSerializer(serializers.Serializer):
     open = serializers.BooleanField()
     hours = serializers.IntegerField(allow_null=True, help_text="Length of the channel's window; null: no window.")
     closes_at = serializers.DateTimeField(allow_null=True)
-    template_required = serializers.BooleanField(help_text="Only an approved template (ContentSid) can be sent.")
+    template_required = serializers.BooleanField(
+        help_text="Only an approved template can be sent (WhatsApp ContentSid, WeChat template message).")
     detail = serializers.CharField()
 
 
@@ -55,4 +56,16 @@ class MessageSerializer(serializers.ModelSerializer):
     class Meta:
         model = Message
         fields = ["id", "direction", "sender_kind", "sender", "text", "media", "is_internal_note",
-                  "delivery_status", "delivery_error", "created_at"]
+                  "delivery_status", "delivery_error", "template_id", "created_at"]
+
+
+class MessageTemplateSerializer(serializers.Serializer):
+    """An approved template as the agent may send it now: filled from the conversation's latest shipment."""
+
+    key = serializers.SlugField()
+    label = serializers.CharField()
+    language = serializers.CharField()
+    provider_template_id = serializers.CharField()
+    preview = serializers.CharField(help_text="The text the customer would read.")
+    needs_shipment = serializers.BooleanField()
+    ready = serializers.BooleanField(help_text="False when it needs a shipment and none is linked.")

@@ -1,5 +1,4 @@
 """Canned replies in the four languages, offered in the composer by the conversation's language."""
-from django.utils.translation import gettext_lazy as _
 
 CANNED = [
     ("greeting", {
@@ -27,13 +26,6 @@ CANNED = [
         "ru": "Могу ли я помочь чем-то ещё? Хорошего дня!",
     }),
 ]
-
-# Approved WhatsApp templates (ContentSid) that may be sent outside the 24-hour window.
-WHATSAPP_TEMPLATES = [
-    ("HX0000000000000000000000000000follow", _("Follow-up: we have an update about your parcel, reply to continue")),
-    ("HX00000000000000000000000000resched", _("Your delivery can be rescheduled: reply to choose a new time")),
-]
-
 
 def canned_replies(language: str, agent_name: str) -> list[tuple[str, str]]:
     return [(key, texts.get(language, texts["en"]).format(agent=agent_name)) for key, texts in CANNED]

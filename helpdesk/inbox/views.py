@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _, gettext_lazy
 
+from helpdesk.conversations.message_templates import template_options
 from helpdesk.conversations.messaging import REPLY_WINDOWS, reply_window_open
 from helpdesk.conversations.models import Message
 from helpdesk.conversations.selectors import (
@@ -21,7 +22,7 @@ from helpdesk.tickets.services import ALLOWED_TRANSITIONS
 from helpdesk.tickets.selectors import tickets_visible_to
 
 from .access import staff_required
-from .canned import WHATSAPP_TEMPLATES, canned_replies
+from .canned import canned_replies
 
 CHANNELS = [("webchat", gettext_lazy("Web chat")), ("sms", gettext_lazy("SMS")), ("whatsapp", gettext_lazy("WhatsApp")),
             ("wechat", gettext_lazy("WeChat")), ("phone", gettext_lazy("Phone"))]
@@ -74,7 +75,7 @@ def conversation(request, pk: int):
         "nav": "inbox", "c": convo, "messages": messages, "earlier": earlier, "paged_back": paged_back,
         "panels": panels,
         "window_open": reply_window_open(convo), "window_hours": int(window.total_seconds() // 3600) if window else None,
-        "templates": WHATSAPP_TEMPLATES if convo.channel == "whatsapp" else [],
+        "templates": template_options(convo, agent=request.user) if window else [],
         "canned": canned_replies(convo.language, agent_name),
         "opted_out": bool(convo.identity and convo.identity.opted_out_at),
         "tickets": list(convo.tickets.order_by("-created_at")), "categories": Category.choices, "priorities": Priority.choices,

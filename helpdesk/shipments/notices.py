@@ -34,7 +34,8 @@ class RecipientRoute:
     """The conversation a proactive message goes into, and the template to use outside the reply window."""
 
     conversation: object | None
-    template_id: str = ""
+    template_id: str = ""  # a fixed WhatsApp ContentSid (WHATSAPP_NOTICE_TEMPLATE) when no notice template is kept
+    template_key: str = ""  # an approved MessageTemplate (NOTICE_TEMPLATE_KEY), filled in the recipient's language
     skipped_reason: str = ""
 
 
@@ -66,11 +67,13 @@ def recipient_route(*, shipment: Shipment, free_form: bool = False) -> Recipient
     Only conversations that belong to the recipient count: the shipment's customer's, or ones proven to be
     the phone on file (the channel phone, or a confirmed one-time code), since a notice may carry the
     handover code. Without one, the notice goes by SMS to the phone on file. A closed web chat cannot be
-    reached (the visitor is gone), and WeChat allows nothing outside its 48-hour window, so both fall back
-    to SMS; WhatsApp outside its 24-hour window gets the approved template, unless `free_form` (a bot turn
-    such as the NPS survey cannot be a template) sends it to SMS as well. An opted-out channel is never
+    reached (the visitor is gone), so it falls back to SMS. Outside the reply window WhatsApp (24 h) and WeChat
+    (48 h) get the approved notice template (`NOTICE_TEMPLATE_KEY`, filled from the shipment; on WhatsApp, without
+    one, the fixed `WHATSAPP_NOTICE_TEMPLATE`); WeChat without an active notice template, and `free_form` messages
+    (a bot turn such as the NPS survey cannot be a template), go by SMS instead. An opted-out channel is never
     replaced by another one.
     """
+    from helpdesk.conversations.models import MessageTemplate
     from helpdesk.conversations.messaging import reply_window_open
     from helpdesk.conversations.models import Conversation, ConversationState
 
@@ -90,11 +93,17 @@ def recipient_route(*, shipment: Shipment, free_form: bool = False) -> Recipient
     if channel == "webchat":
         return RecipientRoute(latest) if latest.state != ConversationState.CLOSED else _sms_route(phone)
     window_open = reply_window_open(latest)  # the window runs from the customer's last message on the channel
-    if channel == "wechat" and not window_open:
-        return _sms_route(phone)
-    if channel == "whatsapp" and not window_open and free_form:
-        return _sms_route(phone)
+    template_key = ""
+    if not window_open and channel in ("whatsapp", "wechat"):
+        if free_form:
+            return _sms_route(phone)
+        if MessageTemplate.objects.filter(channel=channel, key=settings.NOTICE_TEMPLATE_KEY, active=True).exists():
+            template_key = settings.NOTICE_TEMPLATE_KEY
+        elif channel == "wechat":
+            return _sms_route(phone)
     conversation = latest if latest.state != ConversationState.CLOSED else _open_conversation(channel, address)
+    if template_key:
+        return RecipientRoute(conversation, template_key=template_key)
     if channel == "whatsapp" and not window_open:
         return RecipientRoute(conversation, template_id=settings.WHATSAPP_NOTICE_TEMPLATE)
     return RecipientRoute(conversation)
@@ -220,9 +229,21 @@ def delivery_notice_send(*, notice_id: int) -> str:
             return _skip(notice, route.skipped_reason)
         conversation = route.conversation
         language = recipient_language(shipment=shipment, conversation=conversation)
-        text = delivery_notice_text(notice=notice, language=language)
+        template, values = None, {}
+        if route.template_key:
+            from helpdesk.conversations.message_templates import notice_template, template_render, template_values
+
+            template = notice_template(channel=conversation.channel, key=route.template_key, language=language)
+        if template is not None:  # the customer reads the approved text, filled from the shipment
+            values = template_values(template, shipment=shipment)
+            text = template_render(template, values)
+        else:
+            text = delivery_notice_text(notice=notice, language=language)
         [message] = bot_replies_store(conversation=conversation, replies=[{"text": text}])
-        if route.template_id:
+        if template is not None:
+            Message.objects.filter(pk=message.pk).update(template_id=template.provider_template_id,
+                                                         template_variables=values)
+        elif route.template_id:
             Message.objects.filter(pk=message.pk).update(template_id=route.template_id)
         conversation.shipments.add(shipment)
         DeliveryNotice.objects.filter(pk=notice.pk).update(

@@ -1,6 +1,7 @@
 """Sends customer-service messages to WeChat users with wechatpy's WeChatClient."""
 from __future__ import annotations
 
+import re
 import threading
 import time
 
@@ -16,6 +17,24 @@ DEFAULT_API_BASE = "https://api.weixin.qq.com"
 TOKEN_ERRCODES = frozenset({40001, 40014, 42001})
 # system busy, API call frequency limit: backoff helps
 RETRYABLE_ERRCODES = frozenset({-1, 45009})
+# Template message values: the longest value WeChat takes per placeholder type (the name without its number, e.g.
+# thing3 -> thing); longer values are refused with errcode 47003. Classic keywordN/first/remark have no short limit.
+TEMPLATE_VALUE_LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "symbol": 5, "phrase": 5,
+                         "name": 10, "phone_number": 17, "car_number": 8, "time": 24, "date": 24, "amount": 16,
+                         "const": 20}
+CLASSIC_VALUE_LIMIT = 200
+_TEMPLATE_KEY = re.compile(r"^([a-z_]+?)\d*$")
+
+
+def wechat_value_limit(key: str) -> int:
+    match = _TEMPLATE_KEY.match(key)
+    return TEMPLATE_VALUE_LIMITS.get(match.group(1), CLASSIC_VALUE_LIMIT) if match else CLASSIC_VALUE_LIMIT
+
+
+def wechat_value_fit(key: str, value: str) -> str:
+    """`value` cut to what WeChat takes for placeholder `key` (an ellipsis marks the cut)."""
+    limit = wechat_value_limit(key)
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 class MemoryTokenStore(SessionStorage):
@@ -94,7 +113,9 @@ class _WeChatApiClient(WeChatClient):
 
 
 class WeChatSender:
-    """ChannelSender for `wechat`: customer-service text messages to an OpenID.
+    """ChannelSender for `wechat`: customer-service text messages to an OpenID, or, with `template_id`, a template
+    message (POST /cgi-bin/message/template/send) whose `data` is each variable as {"value": ...}: the only kind
+    WeChat delivers after the 48-hour customer-service window.
 
     The access_token lives in `token_store` (any wechatpy SessionStorage: the helpdesk
     passes a Redis one so every worker shares one token; default: process memory). It is
@@ -112,22 +133,29 @@ class WeChatSender:
         if message.channel != Channel.WECHAT:
             raise ValueError(f"WeChatSender cannot send on channel {message.channel!r}")
         if message.template_id:
-            raise ProviderError("WeChat template messages are not supported by this sender", retryable=False,
-                                code="template_unsupported")
+            data = {key: {"value": str(value)} for key, value in message.template_variables.items()}
+
+            def call():
+                return self.client.message.send_template(message.to, message.template_id, data)
+        else:
+            def call():
+                return self.client.message.send_text(message.to, message.text)
         try:
             try:
-                self.client.message.send_text(message.to, message.text)
+                answer = call()
             except WeChatClientException as exc:
                 if isinstance(exc, AccessTokenError) or exc.errcode not in TOKEN_ERRCODES:
                     raise
                 self.client.forget_access_token()
-                self.client.message.send_text(message.to, message.text)
+                answer = call()
         except WeChatClientException as exc:
             raise _provider_error(exc) from exc
         except requests.RequestException as exc:  # connection refused, reset, timeout
             raise ProviderError(f"WeChat could not be reached: {exc}", retryable=True) from exc
-        # The customer-service API answers {"errcode": 0} and no message id; the key is what identifies the send.
-        return SendResult(provider_message_id=message.idempotency_key, status="sent")
+        # A template send answers with its msgid (the TEMPLATESENDJOBFINISH callback names it); the customer-service
+        # API answers {"errcode": 0} and no id, so the key is what identifies that send.
+        msgid = answer.get("msgid") if isinstance(answer, dict) else None
+        return SendResult(provider_message_id=str(msgid) if msgid else message.idempotency_key, status="sent")
 
 
 def _provider_error(exc: WeChatClientException) -> ProviderError:
@@ -142,5 +170,6 @@ def _provider_error(exc: WeChatClientException) -> ProviderError:
     else:
         retryable = errcode in RETRYABLE_ERRCODES or errcode in TOKEN_ERRCODES
     # 45015: the user has not written within 48 hours (or unsubscribed); only they can reopen the window.
+    # 40037 (unknown template_id), 47003 (a variable missing or too long), 43004 (not a follower): need a person.
     return ProviderError(f"WeChat refused the message: errcode {errcode} {exc.errmsg}", retryable=retryable,
                          status=200, code=str(errcode))

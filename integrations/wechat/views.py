@@ -39,7 +39,14 @@ def wechat_webhook(request):
         return _refusal("signature_invalid", str(exc), 403)
     except PayloadError as exc:
         return _refusal("payload_invalid", str(exc), 400)
-    from helpdesk.conversations.messaging import inbound_message_receive
+    from helpdesk.conversations.messaging import inbound_message_receive, message_status_update
 
+    if inbound.event == "templatesendjobfinish":
+        # WeChat's report on a template message it was given, not something the customer did: it moves that
+        # message's delivery status and leaves the 48-hour window shut.
+        status = str(inbound.raw.get("Status", ""))
+        message_status_update(channel="wechat", external_id=str(inbound.raw.get("MsgID", "")),
+                              status="delivered" if status == "success" else "failed", error=status)
+        return HttpResponse("success", content_type="text/plain")
     inbound_message_receive(inbound=inbound)  # a WeChat retry of the same MsgId is dropped here
     return HttpResponse("success", content_type="text/plain")

@@ -1,5 +1,6 @@
 """The agents' API says whether the channel's reply window is open before anything is sent, and refuses with the
-same reason: WhatsApp 24 h (then only a ContentSid template), WeChat 48 h, none on SMS and web chat."""
+same reason: WhatsApp 24 h (then only a ContentSid template), WeChat 48 h (then only a template message), none on SMS
+and web chat."""
 import datetime as dt
 
 import pytest
@@ -35,8 +36,8 @@ def test_whatsapp_window_open_then_closed_template_only(agent_client, team):
 def test_wechat_48_hours_and_channels_without_a_window(agent_client, team):
     wechat = _conversation("wechat", 49, team, user="oWeChatOpenId0001")
     window = agent_client.get(f"/api/v1/conversations/{wechat.pk}/").json()["reply_window"]
-    assert window == {**window, "open": False, "hours": 48, "template_required": False}
-    assert "48 hours" in window["detail"]
+    assert window == {**window, "open": False, "hours": 48, "template_required": True}
+    assert "48 hours" in window["detail"] and "template message" in window["detail"]
     sms = _conversation("sms", 24 * 30, team)
     assert agent_client.get(f"/api/v1/conversations/{sms.pk}/").json()["reply_window"] == {
         "open": True, "hours": None, "closes_at": None, "template_required": False,

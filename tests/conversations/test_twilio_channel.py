@@ -9,10 +9,10 @@ from helpdesk.conversations.messaging import (
     conversation_outbound_flush,
 )
 from helpdesk.conversations.models import Conversation, Message
-from helpdesk.core.errors import Conflict
+from helpdesk.core.errors import ApplicationError, Conflict
 from integrations.base import ProviderError
 from integrations.standins.twilio import TwilioStandin
-from tests.factories import AgentFactory
+from tests.factories import AgentFactory, MessageTemplateFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SMS_NUMBER = "+15017122661"
@@ -139,6 +139,11 @@ def test_whatsapp_outside_24_hours_needs_a_template(twilio, live_server, schedul
     with pytest.raises(Conflict) as err:
         agent_reply_send(conversation=conversation, agent=agent, text="Hello again")
     assert err.value.code == "reply_window_closed"
+    with pytest.raises(ApplicationError) as err:  # only a template an admin keeps as approved
+        agent_reply_send(conversation=conversation, agent=agent, text="", template_id="HX" + "a" * 32)
+    assert err.value.code == "template_unknown"
+    MessageTemplateFactory(channel="whatsapp", key="follow_up", provider_template_id="HX" + "a" * 32,
+                           body="We have an update for you: reply to continue.", variables={})
     agent_reply_send(conversation=conversation, agent=agent, text="", template_id="HX" + "a" * 32)
     conversation_outbound_flush(conversation_id=conversation.pk)
     [sent] = twilio.sent_messages

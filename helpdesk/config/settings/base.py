@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import environ
-from kombu import Queue
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 env = environ.Env()
@@ -124,7 +124,9 @@ CELERY_TASK_DEFAULT_QUEUE = "parceldesk"
 #   notices     proactive delivery notices and NPS surveys (thousands per scan burst)
 # A worker started without -Q consumes all three (tests, development); production (Procfile, docker-compose) runs
 # `worker` on parceldesk + dispatch and a separate, niced `notices` worker, so the notices take the CPU that is left.
-CELERY_TASK_QUEUES = (Queue("parceldesk"), Queue("dispatch"), Queue("notices"))
+# Each queue on its own exchange and routing key: queues left to Celery's defaults would all bind the default
+# exchange's key, and every task would be copied into all three.
+CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("parceldesk", "dispatch", "notices"))
 CELERY_TASK_ROUTES = {
     "helpdesk.dispatch.tasks.*": {"queue": "dispatch"},
     "helpdesk.shipments.tasks.delivery_notices_*": {"queue": "notices"},
@@ -250,6 +252,10 @@ DISPATCH = {
 NPS_SURVEY_DELAY_HOURS = env.float("NPS_SURVEY_DELAY_HOURS", default=2)
 DISPUTE_MAX_DISTANCE_M = env.int("DISPUTE_MAX_DISTANCE_M", default=200)
 WHATSAPP_NOTICE_TEMPLATE = env("WHATSAPP_NOTICE_TEMPLATE", default="HX0000000000000000000000000000follow")
+# Delivery notices outside the WhatsApp 24 h / WeChat 48 h window use the approved template with this key (admin →
+# Message templates), in the recipient's language; WhatsApp without one falls back to WHATSAPP_NOTICE_TEMPLATE,
+# WeChat to SMS.
+NOTICE_TEMPLATE_KEY = env("NOTICE_TEMPLATE_KEY", default="delivery_update")
 
 # One-time codes that prove a sender is the recipient.
 OTP_TTL_SECONDS = env.int("OTP_TTL_SECONDS", default=600)

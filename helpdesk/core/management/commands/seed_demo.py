@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile, Role, Team
+from helpdesk.conversations.demo import message_templates_demo_seed
 from helpdesk.conversations.models import Conversation, ConversationState, Message
 from helpdesk.customers.models import ChannelIdentity, Customer
 from helpdesk.network.models import Courier, DeliveryWindow, PickupPoint, Station
@@ -94,6 +95,7 @@ class Command(BaseCommand):
             made = self._shipments(stations, shipments)
             self._conversations_tickets_nps(made, teams)
             selfservice_demo_seed()  # fee table, service area, FAQ answers, a few preferences and returns
+            message_templates_demo_seed()  # approved WhatsApp and WeChat templates in the four languages
         self.stdout.write(self.style.SUCCESS(
             f"Demo data: {Shipment.objects.count()} shipments, {Customer.objects.count()} customers, "
             f"{Conversation.objects.count()} conversations, {NpsResponse.objects.count()} NPS answers."

@@ -66,16 +66,35 @@
   var text = document.getElementById("text");
   var canned = document.getElementById("canned");
   if (canned) canned.addEventListener("change", function () { if (canned.value) { text.value = canned.value; canned.value = ""; text.focus(); } });
-  var template = document.getElementById("template");
   function post(internal) {
     errorBox.textContent = "";
-    var body = { text: text.value, internal: internal, template_id: (!internal && template) ? template.value : "" };
-    return api("POST", "/api/v1/conversations/" + id + "/messages/", body)
+    return api("POST", "/api/v1/conversations/" + id + "/messages/", { text: text.value, internal: internal })
       .then(function (m) { bubble(m); text.value = ""; })
       .catch(function (e) { errorBox.textContent = e.message; });
   }
   document.getElementById("send").addEventListener("click", function () { post(false); });
   document.getElementById("note").addEventListener("click", function () { post(true); });
+
+  // Approved templates (WhatsApp 24 h, WeChat 48 h): the server fills them from the shipment; the agent sees the
+  // text the customer will read before sending it.
+  var template = document.getElementById("template");
+  var sendTemplate = document.getElementById("send-template");
+  var preview = document.getElementById("template-preview");
+  if (template && sendTemplate) {
+    template.addEventListener("change", function () {
+      var option = template.options[template.selectedIndex];
+      preview.textContent = template.value ? option.dataset.preview : "";
+      preview.hidden = !template.value;
+      sendTemplate.disabled = !template.value || sendTemplate.dataset.blocked === "true";
+    });
+    sendTemplate.addEventListener("click", function () {
+      errorBox.textContent = "";
+      sendTemplate.disabled = true;
+      api("POST", "/api/v1/conversations/" + id + "/messages/", { template: template.value })
+        .then(function (m) { bubble(m); template.value = ""; preview.hidden = true; preview.textContent = ""; })
+        .catch(function (e) { errorBox.textContent = e.message; sendTemplate.disabled = false; });
+    });
+  }
 
   document.querySelectorAll("[data-shipment-action]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
@@ -117,7 +136,12 @@
     button("take-over").disabled = mine || event.state === "closed" || (event.state === "agent" && !!event.assignee);
     button("hand-back").disabled = !(event.state === "agent" || event.state === "queued");
     button("close").disabled = event.state === "closed";
-    document.getElementById("send").disabled = event.state === "closed" || document.getElementById("send").dataset.optedOut === "true";
+    var send = document.getElementById("send");
+    send.disabled = event.state === "closed" || send.dataset.optedOut === "true" || send.dataset.windowClosed === "true";
+    if (sendTemplate) {
+      sendTemplate.dataset.blocked = (event.state === "closed" || send.dataset.optedOut === "true") ? "true" : "false";
+      sendTemplate.disabled = !template.value || sendTemplate.dataset.blocked === "true";
+    }
     var taken = document.getElementById("taken");
     var colleague = event.state === "agent" && event.assignee && String(event.assignee) !== me;
     taken.hidden = !colleague;
