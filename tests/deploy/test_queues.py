@@ -74,3 +74,50 @@ def test_notices_have_their_own_worker(layout):
 def test_routes(task, queue):
     route = app.amqp.router.route({}, task)
     assert route["queue"].name == queue
+
+
+def test_a_task_lands_in_its_own_queue_only(settings):
+    """On the real Redis broker: one message per task, in the routed queue, never copied into the others (queues
+    that share an exchange and routing key would each get a copy, and every worker would run the task)."""
+    import redis
+
+    from helpdesk.dispatch.tasks import outbox_shipments_push
+    from helpdesk.shipments.notices import PROACTIVE_PRIORITY
+    from helpdesk.shipments.tasks import delivery_notices_send
+    from helpdesk.conversations.tasks import conversation_outbound_flush, conversation_process
+
+    names = [queue.name for queue in settings.CELERY_TASK_QUEUES]
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+
+    def depth() -> dict[str, int]:
+        # kombu keeps one list per queue and priority step: "notices", "notices\x06\x166", ...
+        return {name: sum(broker.llen(key) for key in broker.keys(name.encode() + b"*")
+                          if broker.type(key) == b"list") for name in names}
+
+    def clear():
+        for name in names:
+            for key in broker.keys(name.encode() + b"*") + broker.keys(b"_kombu.binding." + name.encode()):
+                broker.delete(key)
+
+    app.conf["CELERY_TASK_ALWAYS_EAGER"] = False  # the test settings run tasks in place; here they must reach the broker
+    clear()
+    with app.connection_for_write() as connection:  # as the workers do when they start: bind every queue
+        for queue in app.amqp.queues.values():
+            queue(connection.default_channel).declare()
+    try:
+        sends = [
+            (lambda: outbox_shipments_push.delay([1]), "dispatch"),
+            (lambda: delivery_notices_send.apply_async(([1],), priority=PROACTIVE_PRIORITY), "notices"),
+            (lambda: conversation_outbound_flush.apply_async((1,), queue="notices", priority=PROACTIVE_PRIORITY),
+             "notices"),
+            (lambda: conversation_process.delay(1), "parceldesk"),
+        ]
+        for send, queue in sends:
+            before = depth()
+            send()
+            after = depth()
+            grew = {name: after[name] - before[name] for name in names if after[name] != before[name]}
+            assert grew == {queue: 1}, (queue, grew)
+    finally:
+        app.conf["CELERY_TASK_ALWAYS_EAGER"] = settings.CELERY_TASK_ALWAYS_EAGER
+        clear()

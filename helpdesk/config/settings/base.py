@@ -124,8 +124,8 @@ CELERY_TASK_DEFAULT_QUEUE = "parceldesk"
 #   notices     proactive delivery notices and NPS surveys (thousands per scan burst)
 # A worker started without -Q consumes all three (tests, development); production (Procfile, docker-compose) runs
 # `worker` on parceldesk + dispatch and a separate, niced `notices` worker, so the notices take the CPU that is left.
-# Each queue on its own exchange and routing key: queues left to Celery's defaults would all bind the default
-# exchange's key, and every task would be copied into all three.
+# Each queue on its own exchange and routing key (Celery's defaults would bind all three to the default exchange
+# with one key; tests/deploy/test_queues.py checks a task lands in its own queue only).
 CELERY_TASK_QUEUES = tuple(Queue(name, Exchange(name), routing_key=name) for name in ("parceldesk", "dispatch", "notices"))
 CELERY_TASK_ROUTES = {
     "helpdesk.dispatch.tasks.*": {"queue": "dispatch"},
