@@ -88,6 +88,7 @@ def helpdesk(helpdesk_server, transactional_db, phones, bot):
     with bot._lock:
         bot.turns.clear()
         bot.tracker_events.clear()
+        bot.trackers.clear()
         bot.triggers.clear()
     bot.reply = "Which day suits you? Reply with a number."
     app.control.purge()

@@ -135,3 +135,32 @@ def test_inbox_counts_and_rows_follow_the_conversations_live(browser_context, ag
     row.wait_for(state="detached")
     assert (count(page, "team"), count(page, "mine")) == ("1", "0")  # Bob's, not Alice's
     assert same_page(page)
+
+
+def test_the_bot_delay_banner_comes_and_goes_live(page, agent, phones, bot, helpdesk):
+    """Rasa unreachable: the customer's message waits (retried with backoff) and the agent watching the chat is told
+    so at once; when the bot answers again the banner goes and the answer appears, on the same page."""
+    bot.reply = "Hello! Send me your tracking number."
+    customer_texts(phones, helpdesk, from_=CUSTOMER, body="hi")
+    convo = eventually(lambda: Conversation.objects.filter(external_user_id=CUSTOMER).first(), what="the conversation")
+    eventually(lambda: len(phones.sent_messages) == 1, what="the bot's greeting")
+    log_in(page, agent.username, next_url=f"/inbox/c/{convo.id}/")
+    banner = page.locator("#bot-delayed")
+    page.locator("#thread .msg.bot", has_text="Send me your tracking number").wait_for()
+    assert banner.is_hidden()
+    page.wait_for_timeout(500)  # the socket is connected
+    mark_page(page)
+
+    try:
+        bot.down = True
+        customer_texts(phones, helpdesk, from_=CUSTOMER, body="SF1234567890 where is it?")
+        banner.wait_for(state="visible", timeout=20_000)
+        assert "messages are waiting" in banner.inner_text()
+        page.locator("#thread .msg.customer", has_text="SF1234567890 where is it?").wait_for()
+        bot.reply = "Your parcel SF1234567890 is at the Pudong station."
+    finally:
+        bot.down = False
+    banner.wait_for(state="hidden", timeout=30_000)  # the retry got through
+    page.locator("#thread .msg.bot", has_text="is at the Pudong station").wait_for()
+    assert same_page(page)
+    assert Conversation.objects.get(pk=convo.pk).bot_delayed_since is None

@@ -22,6 +22,7 @@ class RasaStandin(StandinServer):
 
     _TRIGGER = re.compile(r"^/conversations/(?P<id>[^/]+)/trigger_intent$")
     _EVENTS = re.compile(r"^/conversations/(?P<id>[^/]+)/tracker/events$")
+    _TRACKER = re.compile(r"^/conversations/(?P<id>[^/]+)/tracker$")
 
     def __init__(self, token: str = RASA_TOKEN):
         super().__init__()
@@ -30,6 +31,7 @@ class RasaStandin(StandinServer):
         self.turns: list[dict] = []
         self.triggers: list[dict] = []
         self.tracker_events: list[dict] = []
+        self.trackers: dict[str, list[dict]] = {}  # sender → the user/bot events of its turns, as Rasa keeps them
         self.reply = "Which day suits you? Reply with a number."
         self.survey_question = "How likely are you to recommend us to a friend? Reply 0–10."
         self._lock = threading.Lock()
@@ -43,7 +45,14 @@ class RasaStandin(StandinServer):
             body = request.json()
             with self._lock:
                 self.turns.append(body)
+                self.trackers.setdefault(body["sender"], []).extend([
+                    {"event": "user", "text": body.get("message"), "metadata": body.get("metadata") or {}},
+                    {"event": "bot", "text": self.reply, "data": {}}])
             return StandinResponse(200, [{"recipient_id": body["sender"], "text": self.reply}])
+        match = self._TRACKER.match(request.path)
+        if match and request.method == "GET":  # after a failed turn the helpdesk asks whether Rasa had it
+            with self._lock:
+                return StandinResponse(200, {"sender_id": match["id"], "events": list(self.trackers.get(match["id"], []))})
         match = self._TRIGGER.match(request.path)
         if match:
             body = request.json()

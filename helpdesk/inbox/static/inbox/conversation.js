@@ -158,6 +158,9 @@
       if (data.type !== "event" || (data.event.conversation !== undefined && String(data.event.conversation) !== id)) return;
       if (data.event.kind === "message.new") bubble(data.event.message);
       if (data.event.kind === "conversation.state") showState(data.event);
+      // Rasa unreachable: the customer's messages wait and are retried; the agent sees it until the bot answers again.
+      if (data.event.kind === "conversation.bot_delayed") document.getElementById("bot-delayed").hidden = false;
+      if (data.event.kind === "conversation.bot_resumed") document.getElementById("bot-delayed").hidden = true;
       if (data.type === "event" && data.event.kind === "message.status") {
         var el = thread.querySelector('[data-id="' + data.event.message + '"] .meta .status');
         if (el) el.textContent = DELIVERY[data.event.status] || data.event.status;
