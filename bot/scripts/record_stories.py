@@ -311,7 +311,7 @@ def main() -> None:
         try:
             alog = logs / "actions.log"
             processes.append(actions := subprocess.Popen(
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions.actions", "-p", str(actions_port)],
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
                 cwd=BOT_DIR, env={**env, "HELPDESK_URL": helpdesk.url, "HELPDESK_API_TOKEN": state.token},
                 stdout=alog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             rlog = logs / "rasa.log"
