@@ -15,13 +15,16 @@ help, so it is recorded as refused (`push_last_error`) and the shipment's feed m
 """
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import json
 import logging
+import os
 import threading
 
 import requests
 from django.conf import settings
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -36,6 +39,9 @@ EVENT_ID_HEADER = "X-Dispatch-Event-Id"
 SIGNATURE_HEADER = "X-Dispatch-Signature"
 REFUSED_STATUSES = {400, 409, 413, 415, 422}  # everything else that is not 2xx is retried
 _local = threading.local()
+_TABLE = OutboxEvent._meta.db_table
+_executor: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_executor_lock = threading.Lock()
 
 
 def push_enabled() -> bool:
@@ -91,65 +97,87 @@ def _post(event: OutboxEvent) -> tuple[str, str]:
     return "retry", error
 
 
-def _claim(event: OutboxEvent, now: dt.datetime) -> bool:
-    """Take the lease on an unacknowledged event that no other worker holds and that is not backing off."""
-    if event.push_next_at is not None and event.push_next_at > now:
-        return False
-    return bool(
-        OutboxEvent.objects.filter(pk=event.pk, pushed_at__isnull=True)
-        .filter(Q(push_claimed_until__isnull=True) | Q(push_claimed_until__lt=now))
-        .filter(Q(push_next_at__isnull=True) | Q(push_next_at__lte=now))
-        .update(push_claimed_until=now + LEASE)
-    )
+def _claim_heads(shipment_ids: list[int], now: dt.datetime) -> list[OutboxEvent]:
+    """Take the lease on each shipment's oldest unacknowledged event, if no other worker holds it and it is not
+    backing off: one conditional UPDATE for all of them (two workers never both claim one event: the second's
+    UPDATE waits for the first's row lock and then finds the lease taken)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_TABLE} SET push_claimed_until = %(until)s
+            WHERE id IN (
+                SELECT DISTINCT ON (shipment_id) id FROM {_TABLE}
+                WHERE shipment_id = ANY(%(shipments)s) AND pushed_at IS NULL
+                ORDER BY shipment_id, id
+            )
+            AND pushed_at IS NULL
+            AND (push_claimed_until IS NULL OR push_claimed_until < %(now)s)
+            AND (push_next_at IS NULL OR push_next_at <= %(now)s)
+            RETURNING id
+            """,
+            {"until": now + LEASE, "now": now, "shipments": list(shipment_ids)},
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
+    return list(OutboxEvent.objects.filter(pk__in=claimed).order_by("id")) if claimed else []
 
 
-def _push_in_order(events: list[OutboxEvent]) -> tuple[int, bool]:
-    """Push one shipment's unacknowledged events, oldest first. Returns (acknowledged, stopped early).
+def _pool() -> concurrent.futures.ThreadPoolExecutor:
+    """The process's threads for POSTs to dispatch (a forked worker child makes its own)."""
+    global _executor
+    with _executor_lock:
+        if _executor is None or _executor[0] != os.getpid():
+            workers = int(settings.DISPATCH.get("push_concurrency", 8))
+            _executor = (os.getpid(), concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers),
+                                                                              thread_name_prefix="dispatch-push"))
+        return _executor[1]
 
-    Only the shipment's oldest unacknowledged event can be claimed by anyone (a later one is only reached
-    after the earlier one was recorded as acknowledged, by whoever held it), so order holds across workers.
-    """
-    acknowledged = 0
-    for event in events:
-        if not _claim(event, timezone.now()):
-            return acknowledged, True
-        outcome, error = _post(event)
-        done = timezone.now()
-        if outcome == "retry":
+
+def _record(outcomes: list[tuple[OutboxEvent, str, str]], done: dt.datetime) -> None:
+    """Write what dispatch answered: acknowledged ones in one UPDATE; refusals and retries one by one (rare)."""
+    acknowledged = [event.pk for event, outcome, _ in outcomes if outcome == "acknowledged"]
+    if acknowledged:
+        OutboxEvent.objects.filter(pk__in=acknowledged).update(
+            pushed_at=done, push_attempts=F("push_attempts") + 1, push_next_at=None, push_claimed_until=None,
+            push_last_error="",
+        )
+    for event, outcome, error in outcomes:
+        if outcome == "refused":
+            logger.warning("dispatch refused outbox event %s for good: %s", event.pk, error)
+            OutboxEvent.objects.filter(pk=event.pk).update(
+                pushed_at=done, push_attempts=F("push_attempts") + 1, push_next_at=None, push_claimed_until=None,
+                push_last_error=error,
+            )
+        elif outcome == "retry":
             attempts = event.push_attempts + 1
             OutboxEvent.objects.filter(pk=event.pk).update(
                 push_attempts=F("push_attempts") + 1, push_next_at=done + push_backoff(attempts),
                 push_claimed_until=None, push_last_error=error,
             )
             logger.info("dispatch push of outbox event %s failed (attempt %s): %s", event.pk, attempts, error)
-            return acknowledged, True
-        if outcome == "refused":
-            logger.warning("dispatch refused outbox event %s for good: %s", event.pk, error)
-        OutboxEvent.objects.filter(pk=event.pk).update(
-            pushed_at=done, push_attempts=F("push_attempts") + 1, push_next_at=None, push_claimed_until=None,
-            push_last_error=error,
-        )
-        acknowledged += outcome == "acknowledged"
-    return acknowledged, False
 
 
 def outbox_shipments_push(*, shipment_ids: list[int]) -> int:
     """Push these shipments' unacknowledged events, each shipment in order, until one fails or none is left.
-    Returns how many dispatch acknowledged."""
+    Returns how many dispatch acknowledged.
+
+    In rounds: claim every shipment's oldest waiting event at once, POST them side by side (one per shipment, so
+    a shipment's next event only goes after dispatch acknowledged the one before), record the answers, and go on
+    with the shipments whose event went through. Only a shipment's oldest unacknowledged event can ever be
+    claimed, by anyone, so the order per shipment holds across workers.
+    """
     if not push_enabled():
         return 0
     acknowledged = 0
     waiting = list(dict.fromkeys(shipment_ids))
     while waiting:
-        pending: dict[int, list[OutboxEvent]] = {}
-        for event in OutboxEvent.objects.filter(shipment_id__in=waiting, pushed_at__isnull=True).order_by("id"):
-            pending.setdefault(event.shipment_id, []).append(event)
-        waiting = []
-        for shipment_id, events in pending.items():
-            done, stopped = _push_in_order(events)
-            acknowledged += done
-            if not stopped:
-                waiting.append(shipment_id)  # events recorded meanwhile would otherwise wait for the sweeper
+        heads = _claim_heads(waiting, timezone.now())
+        if not heads:
+            break
+        outcomes = [(event, *result) for event, result in zip(heads, _pool().map(_post, heads))]
+        _record(outcomes, timezone.now())
+        acknowledged += sum(outcome == "acknowledged" for _, outcome, _ in outcomes)
+        # A failed shipment backs off; the others may have events recorded meanwhile or queued behind.
+        waiting = [event.shipment_id for event, outcome, _ in outcomes if outcome != "retry"]
     return acknowledged
 
 

@@ -53,6 +53,10 @@ class DispatchStandin(StandinServer):
         self.forged = 0
         self.out_of_order: list[tuple[str, int, int]] = []  # (tracking number, event id, after event id)
         self.arrived = threading.Condition(self.lock)
+        self.latency = 0.0  # seconds each push takes to answer (a slow dispatch)
+        self.max_in_flight = 0  # most pushes being answered at one time
+        self.overlapping: list[str] = []  # tracking numbers that had two pushes in flight at once (order at risk)
+        self._in_flight: dict[str, int] = {}
 
     # -- what tests arrange and inspect --------------------------------------------------------------------
 
@@ -97,8 +101,11 @@ class DispatchStandin(StandinServer):
             self._ids.clear()
             self._failures.clear()
             self._fail_until = 0.0
-            self.requests_seen = self.duplicates = self.forged = 0
+            self.requests_seen = self.duplicates = self.forged = self.max_in_flight = 0
             self.out_of_order.clear()
+            self.overlapping.clear()
+            self._in_flight.clear()
+            self.latency = 0.0
 
     # -- the push endpoint ------------------------------------------------------------------------------------
 
@@ -116,6 +123,21 @@ class DispatchStandin(StandinServer):
         except (ValueError, KeyError, TypeError):
             return StandinResponse(400, {"error": "not an outbox event"})
         key = request.headers.get(IDEMPOTENCY_HEADER) or str(event_id)
+        tracking_number = document.get("tracking_number", "")
+        with self.lock:
+            if self._in_flight.get(tracking_number):
+                self.overlapping.append(tracking_number)
+            self._in_flight[tracking_number] = self._in_flight.get(tracking_number, 0) + 1
+            self.max_in_flight = max(self.max_in_flight, sum(self._in_flight.values()))
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            return self._accept(document, event_id, key)
+        finally:
+            with self.lock:
+                self._in_flight[tracking_number] -= 1
+
+    def _accept(self, document: dict, event_id: int, key: str) -> StandinResponse:
         with self.lock:
             self.requests_seen += 1
             if self._failures:

@@ -198,3 +198,23 @@ def test_dispatch_standin_runs_from_the_command_line():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_slow_dispatch_gets_shipments_side_by_side_but_each_shipment_one_event_at_a_time(dispatch, settings):
+    """After a burst of scans the push must keep up with a dispatch that takes a while to answer: different
+    shipments' events are in flight together, while a shipment's next event waits for the answer to the last."""
+    settings.DISPATCH = {**settings.DISPATCH, "webhook_url": ""}  # record first, push in one go below
+    shipments = [ShipmentFactory() for _ in range(6)]
+    _changes(shipments, AgentFactory())
+    settings.DISPATCH = {**settings.DISPATCH, "webhook_url": dispatch.url + "/outbox", "push_concurrency": 4}
+    dispatch.latency = 0.2
+    from helpdesk.dispatch.push import outbox_shipments_push
+
+    assert outbox_shipments_push(shipment_ids=[s.pk for s in shipments]) == 18
+    assert dispatch.max_in_flight > 1  # side by side ...
+    assert dispatch.overlapping == [] and dispatch.out_of_order == []  # ... but never two of one shipment
+    assert len(dispatch.received) == 18 and dispatch.duplicates == 0
+    for shipment in shipments:
+        kinds = [e.kind for e in dispatch.events_for(shipment.tracking_number)]
+        assert kinds == ["shipment.rescheduled", "shipment.address_changed", "shipment.redirected"]
+    assert not OutboxEvent.objects.filter(pushed_at__isnull=True).exists()

@@ -246,6 +246,8 @@ DISPATCH = {
     "push_timeout": env.float("DISPATCH_PUSH_TIMEOUT", default=10.0),
     "push_backoff_seconds": env.float("DISPATCH_PUSH_BACKOFF_SECONDS", default=5.0),
     "push_backoff_max_seconds": env.float("DISPATCH_PUSH_BACKOFF_MAX_SECONDS", default=900.0),
+    # POSTs in flight at once per worker process (one per shipment: a shipment's events still go one by one).
+    "push_concurrency": env.int("DISPATCH_PUSH_CONCURRENCY", default=8),
 }
 
 # The dispatch loop: the NPS survey some hours after delivery, disputed attempts, notices outside the window.
