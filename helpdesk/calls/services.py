@@ -12,8 +12,8 @@ from helpdesk.conversations.models import Conversation, ConversationState, Messa
 from helpdesk.core.errors import ApplicationError
 from helpdesk.customers.models import ChannelIdentity, Customer, Language
 from helpdesk.customers.phones import phone_normalize
-from helpdesk.shipments.models import Shipment
-from helpdesk.tickets.models import Ticket
+from helpdesk.shipments.selectors import shipments_visible_to
+from helpdesk.tickets.selectors import tickets_visible_to
 from helpdesk.tickets.services import ticket_comment_add
 
 from .models import PHONE_CHANNEL, PhoneCall
@@ -67,12 +67,14 @@ def phone_call_log(
         raise ApplicationError("started_at_in_future", "A call cannot be logged before it happened.")
     ended_at = started_at + dt.timedelta(seconds=duration_seconds)
     wanted = sorted({tn.strip().upper() for tn in tracking_numbers if tn and tn.strip()})
-    shipments = list(Shipment.objects.filter(tracking_number__in=wanted))
+    # Only what the agent may see: another team's shipment or ticket reads as unknown, so logging a call cannot be
+    # used to pull another team's work into one's own.
+    shipments = list(shipments_visible_to(agent).filter(tracking_number__in=wanted))
     missing = sorted(set(wanted) - {s.tracking_number for s in shipments})
     if missing:
         raise ApplicationError("shipment_not_found", f"No shipment with tracking number {', '.join(missing)}.")
     wanted_tickets = sorted({n.strip().upper() for n in ticket_numbers if n and n.strip()})
-    tickets = list(Ticket.objects.filter(number__in=wanted_tickets))
+    tickets = list(tickets_visible_to(agent).filter(number__in=wanted_tickets))
     missing = sorted(set(wanted_tickets) - {t.number for t in tickets})
     if missing:
         raise ApplicationError("ticket_not_found", f"No ticket {', '.join(missing)}.")

@@ -72,8 +72,8 @@ class ConversationMessages(generics.ListAPIView):
         """Reply on the customer's own channel, or add an internal note."""
         from .messaging import agent_note_add, agent_reply_send
 
-        data = validated(MessageCreateSerializer, request.data)
         conversation = generics.get_object_or_404(conversations_visible_to(request.user).select_related("identity"), pk=pk)
+        data = validated(MessageCreateSerializer, request.data)
         if data["internal"]:
             message = agent_note_add(conversation=conversation, agent=request.user, text=data["text"])
         else:
@@ -136,5 +136,6 @@ class ConversationVerificationStart(_ConversationAction):
         from helpdesk.shipments.selectors import shipment_get
         from helpdesk.shipments.services import shipment_verification_start
 
-        return Response(shipment_verification_start(conversation=self.conversation(),
-                                                    shipment=shipment_get(tracking_number=tracking_number)))
+        conversation = self.conversation()
+        return Response(shipment_verification_start(
+            conversation=conversation, shipment=shipment_get(tracking_number=tracking_number, viewer=request.user)))

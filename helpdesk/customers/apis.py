@@ -8,6 +8,7 @@ from rest_framework import generics, serializers
 from helpdesk.core.permissions import IsStaffMember
 
 from .models import ChannelIdentity, Customer
+from .selectors import customers_visible_to
 
 
 class ChannelIdentitySerializer(serializers.ModelSerializer):
@@ -40,10 +41,14 @@ class CustomerList(generics.ListAPIView):
     permission_classes = [IsStaffMember]
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilter
-    queryset = Customer.objects.prefetch_related("identities").order_by("-created_at")
+
+    def get_queryset(self):
+        return customers_visible_to(self.request.user).prefetch_related("identities").order_by("-created_at")
 
 
 class CustomerDetail(generics.RetrieveAPIView):
     permission_classes = [IsStaffMember]
     serializer_class = CustomerSerializer
-    queryset = Customer.objects.prefetch_related("identities")
+
+    def get_queryset(self):
+        return customers_visible_to(self.request.user).prefetch_related("identities")

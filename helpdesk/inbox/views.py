@@ -78,7 +78,7 @@ def conversation(request, pk: int):
         "templates": template_options(convo, agent=request.user) if window else [],
         "canned": canned_replies(convo.language, agent_name),
         "opted_out": bool(convo.identity and convo.identity.opted_out_at),
-        "tickets": list(convo.tickets.order_by("-created_at")), "categories": Category.choices, "priorities": Priority.choices,
+        "tickets": list(tickets_visible_to(request.user).filter(conversation=convo).order_by("-created_at")), "categories": Category.choices, "priorities": Priority.choices,
     })
 
 

@@ -34,9 +34,10 @@ class ShipmentUnmask(APIView):
     @extend_schema(request=UnmaskRequestSerializer, examples=[UNMASKED_EXAMPLE],
                    responses={200: UnmaskedRecipientSerializer, **ERROR_RESPONSES})
     def post(self, request, tracking_number):
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)  # another team's: 404
         data = validated(UnmaskRequestSerializer, request.data)
         via = UnmaskEvent.Via.AGENT_UI if request.headers.get("X-Parceldesk-UI") else UnmaskEvent.Via.API
-        return Response(shipment_unmask(shipment=shipment_get(tracking_number=tracking_number), viewer=request.user,
+        return Response(shipment_unmask(shipment=shipment, viewer=request.user,
                                         reason=data["reason"], via=via))
 
 

@@ -1,4 +1,7 @@
-"""Agents' API for shipments: search, full timeline, and changes made for a customer."""
+"""Agents' API for shipments: search, full timeline, and changes made for a customer.
+
+Every call looks the shipment up as the caller may see it (`shipments_visible_to`) before reading the body: another
+team's shipment answers 404, like one that does not exist."""
 from __future__ import annotations
 
 import django_filters
@@ -46,7 +49,7 @@ class ShipmentList(generics.ListAPIView):
     filterset_class = ShipmentFilter
 
     def get_queryset(self):
-        return shipments_for_agents()
+        return shipments_for_agents(self.request.user)
 
 
 # What every agent sees: the recipient's phone and address masked (POST .../unmask/ with a reason shows them).
@@ -67,7 +70,7 @@ class ShipmentDetail(APIView):
 
     @extend_schema(responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES}, examples=[MASKED_DETAIL_EXAMPLE])
     def get(self, request, tracking_number):
-        shipment = shipment_timeline(shipment_get(tracking_number=tracking_number))
+        shipment = shipment_timeline(shipment_get(tracking_number=tracking_number, viewer=request.user))
         return Response(ShipmentDetailSerializer(shipment).data)
 
 
@@ -77,7 +80,7 @@ class ShipmentDeliveryWindows(APIView):
     @extend_schema(responses={200: inline_serializer("AgentWindowList", {"results": DeliveryWindowSerializer(many=True)}),
                               **ERROR_RESPONSES})
     def get(self, request, tracking_number):
-        shipment = shipment_get(tracking_number=tracking_number)
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)
         return Response({"results": DeliveryWindowSerializer(delivery_windows_available(station=shipment.station), many=True).data})
 
 
@@ -87,7 +90,7 @@ class ShipmentPickupPoints(APIView):
     @extend_schema(responses={200: inline_serializer("AgentPickupPointList", {"results": PickupPointOptionSerializer(many=True)}),
                               **ERROR_RESPONSES})
     def get(self, request, tracking_number):
-        shipment = shipment_get(tracking_number=tracking_number)
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)
         ranked = pickup_points_near(city=shipment.city, latitude=shipment.latitude, longitude=shipment.longitude)
         return Response({"results": [
             {"id": p.id, "kind": p.kind, "name": p.name, "address": p.address, "opening_hours": p.opening_hours,
@@ -106,10 +109,9 @@ class ShipmentReschedule(APIView):
     @extend_schema(request=RescheduleSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
                    examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)  # access first, then the body
         data = validated(RescheduleSerializer, request.data)
-        shipment = shipment_reschedule(
-            shipment=shipment_get(tracking_number=tracking_number), window_id=data["window_id"], actor=Actor.agent(request.user)
-        )
+        shipment = shipment_reschedule(shipment=shipment, window_id=data["window_id"], actor=Actor.agent(request.user))
         return _detail(shipment)
 
 
@@ -119,10 +121,9 @@ class ShipmentAddressChange(APIView):
     @extend_schema(request=AddressChangeSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
                    examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)
         data = validated(AddressChangeSerializer, request.data)
-        shipment = shipment_address_change(
-            shipment=shipment_get(tracking_number=tracking_number), actor=Actor.agent(request.user), **data
-        )
+        shipment = shipment_address_change(shipment=shipment, actor=Actor.agent(request.user), **data)
         return _detail(shipment)
 
 
@@ -132,10 +133,8 @@ class ShipmentRedirect(APIView):
     @extend_schema(request=RedirectSerializer, responses={200: ShipmentDetailSerializer, **ERROR_RESPONSES},
                    examples=[MASKED_DETAIL_EXAMPLE])
     def post(self, request, tracking_number):
+        shipment = shipment_get(tracking_number=tracking_number, viewer=request.user)
         data = validated(RedirectSerializer, request.data)
-        shipment = shipment_redirect(
-            shipment=shipment_get(tracking_number=tracking_number),
-            pickup_point_id=data["pickup_point_id"],
-            actor=Actor.agent(request.user),
-        )
+        shipment = shipment_redirect(shipment=shipment, pickup_point_id=data["pickup_point_id"],
+                                     actor=Actor.agent(request.user))
         return _detail(shipment)

@@ -1,7 +1,7 @@
 """Reads about shipments: what a given viewer may see of one, and lists for agents."""
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from helpdesk.core.errors import NotFound
 from helpdesk.customers.phones import phone_mask
@@ -10,9 +10,33 @@ from .labels import status_label
 from .models import DeliveryAttempt, Shipment, ShipmentStatus, TrackingEvent
 
 
-def shipment_get(*, tracking_number: str) -> Shipment:
+def shipments_visible_to(user) -> QuerySet[Shipment]:
+    """Supervisors, admins and agents permitted to see all teams see every shipment. An agent sees a shipment that is
+    nobody's work yet (no conversation or ticket is about it) or that a conversation or ticket they see is about
+    (their team's, or not routed yet), like `conversations_visible_to`; another team's shipment is not there."""
+    from helpdesk.conversations.models import Conversation
+    from helpdesk.tickets.models import Ticket
+
+    profile = getattr(user, "agent_profile", None)
+    if profile is None:
+        return Shipment.objects.none()
+    if profile.sees_all_teams:
+        return Shipment.objects.all()
+    chats = Conversation.shipments.through.objects.filter(shipment_id=OuterRef("pk"))
+    tickets = Ticket.shipments.through.objects.filter(shipment_id=OuterRef("pk"))
+    mine = Q(team__isnull=True) | Q(team_id=profile.team_id)
+    return Shipment.objects.filter(
+        Exists(chats.filter(conversation__in=Conversation.objects.filter(mine)))
+        | Exists(tickets.filter(ticket__in=Ticket.objects.filter(mine)))
+        | (~Exists(chats) & ~Exists(tickets))
+    )
+
+
+def shipment_get(*, tracking_number: str, viewer=None) -> Shipment:
+    """One shipment by tracking number; with `viewer`, only one they may see (another team's is "not found" too)."""
+    qs = Shipment.objects if viewer is None else shipments_visible_to(viewer)
     shipment = (
-        Shipment.objects.select_related("station", "courier", "pickup_point", "delivery_window")
+        qs.select_related("station", "courier", "pickup_point", "delivery_window")
         .filter(tracking_number=tracking_number.strip().upper())
         .first()
     )
@@ -21,8 +45,9 @@ def shipment_get(*, tracking_number: str) -> Shipment:
     return shipment
 
 
-def shipments_for_agents() -> QuerySet[Shipment]:
-    return Shipment.objects.select_related("station", "courier", "pickup_point", "delivery_window").order_by("-created_at")
+def shipments_for_agents(user) -> QuerySet[Shipment]:
+    return shipments_visible_to(user).select_related("station", "courier", "pickup_point", "delivery_window").order_by(
+        "-created_at")
 
 
 def shipment_timeline(shipment: Shipment) -> Shipment:
