@@ -1,4 +1,5 @@
-"""Self-service actions (actions/selfservice.py) against the stand-in helpdesk on a real local HTTP server.
+"""Self-service actions (actions/selfservice.py) against the stand-in helpdesk on a real local HTTP server, and
+what Rasa itself does with the self-service turns (slot mappings, RulePolicy trained on the rules).
 
 As in test_actions.py: each action runs as the action server runs it, then the test checks what the customer
 reads (the domain's response in their language, or the helpdesk's `answer`), the events Rasa gets back and the
@@ -10,6 +11,8 @@ from __future__ import annotations
 import socket
 
 import pytest
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.events import ConversationPaused
 
 from actions.actions import VERIFIED
@@ -31,8 +34,9 @@ from actions.selfservice import (
     ValidateServiceAreaForm,
     ValidateShippingFeeForm,
 )
-from tests.action_harness import in_language, render, responses, run, slots_set, tracker
+from tests.action_harness import domain, in_language, render, responses, run, slots_set, tracker
 from tests.helpdesk_standin import HelpdeskStandin
+from tests.test_form_rules import extracted, form_turn, next_action
 
 LANGUAGES = ["en", "zh-hans", "zh-hant", "ru"]
 TOKEN = "test-helpdesk-token"
@@ -689,3 +693,59 @@ def test_return_outage_and_unknown_refusal(helpdesk):
     _, messages = book_return(helpdesk, "ru")
     assert responses(messages) == ["utter_service_unavailable"]
     said(messages, "ru")
+
+
+# ---------------------------------------------------------------------------
+# What Rasa does with these turns (slot mappings, RulePolicy trained on data/), without the NLU model.
+# ---------------------------------------------------------------------------
+
+FORM_QUESTIONS = [("shipping_fee_form", "weight", "3kg"), ("shipping_fee_form", "place", "Москва"),
+                  ("service_area_form", "place", "乌鲁木齐"), ("pickup_points_form", "place", "Shanghai"),
+                  ("preference_form", "delivery_method", "2"), ("preference_form", "time_slot", "3"),
+                  ("preference_form", "chosen_point", "1"), ("return_form", "return_reason", "1"),
+                  ("return_form", "return_method", "2"), ("return_form", "chosen_point", "1")]
+
+
+def turns(*steps) -> DialogueStateTracker:
+    events = []
+    for step in steps:
+        if step.startswith("action_"):
+            events.append(ActionExecuted(step))
+        else:
+            events += [ActionExecuted("action_listen"), UserUttered(step, {"name": step, "confidence": 1.0})]
+    return DialogueStateTracker.from_events("test", events, slots=domain().slots)
+
+
+def test_yes_after_the_damage_claim_answer_starts_a_claim():
+    assert next_action(turns("ask_damage_claim")) == "action_faq_topic"
+    assert next_action(turns("ask_damage_claim", "action_faq_topic", "affirm")) == "action_start_damage_claim"
+    assert next_action(turns("ask_damage_claim", "action_faq_topic", "affirm",
+                             "action_start_damage_claim")) == "complaint_form"
+    # "yes" anywhere else is still "how can I help?"; after the prohibited-items answer too.
+    assert next_action(turns("affirm")) == "utter_how_can_help"
+    assert next_action(turns("ask_prohibited_items", "action_faq_topic", "affirm")) == "utter_how_can_help"
+
+
+@pytest.mark.parametrize("intent, first", [
+    ("ask_shipping_fee", "action_faq_prefill"), ("ask_service_area", "action_faq_prefill"),
+    ("ask_pickup_points", "action_faq_prefill"), ("ask_prohibited_items", "action_faq_topic"),
+    ("set_delivery_preference", "action_prefill_preference"), ("start_return", "action_prefill_return"),
+])
+def test_each_intent_starts_its_flow(intent, first):
+    assert next_action(turns(intent)) == first
+
+
+@pytest.mark.parametrize("form, slot, answer", FORM_QUESTIONS)
+def test_form_answers_are_taken_from_the_text(form, slot, answer):
+    assert extracted(form_turn(form, slot, answer, "track_shipment"))[slot] == answer
+    assert next_action(form_turn(form, slot, answer, "track_shipment", {slot: answer})) == form
+
+
+@pytest.mark.parametrize("form, slot, answer", FORM_QUESTIONS + [("preference_form", "otp_code", CODE),
+                                                                 ("return_form", "tracking_number", JD)])
+@pytest.mark.parametrize("intent, then", [("deny", "action_cancel_form"), ("request_human", "action_handoff")])
+def test_no_cancels_and_a_person_hands_over_inside_every_form(form, slot, answer, intent, then):
+    tracker = form_turn(form, slot, "нет", intent)
+    assert slot not in extracted(tracker)
+    tracker.update(ActionExecutionRejected(form))  # the form found nothing to take, so the rules decide
+    assert next_action(tracker) == "action_deactivate_loop"
