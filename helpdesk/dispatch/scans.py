@@ -301,10 +301,13 @@ def _batch_write(writes: _BatchWrites) -> None:
 def scan_events_ingest(*, items: list) -> list[dict]:
     """A batch: every valid event is applied once, in order; every invalid one is reported by its position and id.
 
-    The whole batch is one transaction with one statement per table: its shipments are locked first, in id
-    order (two batches touching the same parcels queue up instead of deadlocking), duplicates are recognised
-    after that lock (so a batch sent twice at once still applies each event once), and events of one parcel
-    are applied in the order they come.
+    The batch is applied in slices of SCAN_CHUNK events, each one transaction with one statement per table, so
+    the first scans of a 1,000-event batch reach dispatch's feed (and the customers) while the rest are still
+    being applied. In each slice its shipments are locked first, in id order (two batches touching the same
+    parcels queue up instead of deadlocking), duplicates are recognised after that lock (so a batch sent twice at
+    once still applies each event once), and events of one parcel are applied in the order they come. If the
+    request dies half-way, the slices already committed stay; dispatch sends the batch again and those events
+    come back as duplicates.
     """
     results: list[dict | None] = [None] * len(items)
     parsed: list[tuple[int, ScanEvent]] = []
@@ -314,26 +317,33 @@ def scan_events_ingest(*, items: list) -> list[dict]:
         except ScanEventInvalid as exc:
             event_id = raw.get("id") if isinstance(raw, dict) else None
             results[index] = {"index": index, "id": event_id, "status": "invalid", "error": str(exc)}
-    if parsed:
-        with transaction.atomic():
-            shipments = {
-                shipment.tracking_number: shipment
-                for shipment in Shipment.objects.select_for_update(of=("self",))
-                .select_related("station", "delivery_window").filter(tracking_number__in={event.tracking_number for _, event in parsed}).order_by("id")
-            }
-            seen = set(TrackingEvent.objects.filter(external_id__in=[event.id for _, event in parsed])
-                       .values_list("external_id", flat=True))
-            couriers = {c.code: c for c in Courier.objects.filter(code__in={e.courier for _, e in parsed if e.courier})}
-            writes = _BatchWrites()
-            for index, event in parsed:
-                shipment = shipments.get(event.tracking_number)
-                if shipment is None:
-                    outcome = {"status": "invalid", "error": f"unknown tracking_number {event.tracking_number}"}
-                elif event.id in seen:
-                    outcome = {"status": "duplicate"}
-                else:
-                    seen.add(event.id)
-                    outcome = {"status": _scan_apply(event=event, shipment=shipment, couriers=couriers, writes=writes)}
-                results[index] = {"index": index, "id": event.id, **outcome}
-            _batch_write(writes)
+    for start in range(0, len(parsed), SCAN_CHUNK):
+        _scan_slice_apply(parsed[start:start + SCAN_CHUNK], results)
     return results  # type: ignore[return-value]
+
+
+SCAN_CHUNK = 200  # scans per transaction: large enough for one statement per table to pay, small enough to show soon
+
+
+def _scan_slice_apply(parsed: list[tuple[int, ScanEvent]], results: list[dict | None]) -> None:
+    with transaction.atomic():
+        shipments = {
+            shipment.tracking_number: shipment
+            for shipment in Shipment.objects.select_for_update(of=("self",))
+            .select_related("station", "delivery_window").filter(tracking_number__in={event.tracking_number for _, event in parsed}).order_by("id")
+        }
+        seen = set(TrackingEvent.objects.filter(external_id__in=[event.id for _, event in parsed])
+                   .values_list("external_id", flat=True))
+        couriers = {c.code: c for c in Courier.objects.filter(code__in={e.courier for _, e in parsed if e.courier})}
+        writes = _BatchWrites()
+        for index, event in parsed:
+            shipment = shipments.get(event.tracking_number)
+            if shipment is None:
+                outcome = {"status": "invalid", "error": f"unknown tracking_number {event.tracking_number}"}
+            elif event.id in seen:
+                outcome = {"status": "duplicate"}
+            else:
+                seen.add(event.id)
+                outcome = {"status": _scan_apply(event=event, shipment=shipment, couriers=couriers, writes=writes)}
+            results[index] = {"index": index, "id": event.id, **outcome}
+        _batch_write(writes)

@@ -214,3 +214,37 @@ def test_a_slipped_eta_arriving_late_still_moves_the_eta_and_tells_the_customer(
     assert shipment.status == "at_station" and shipment.eta.isoformat() == later  # the older ETA did not win back
     [notice] = DeliveryNotice.objects.filter(shipment=shipment)
     assert notice.kind == "delayed" and notice.payload == {"eta": later, "previous_eta": promised.isoformat()}
+
+
+def test_a_full_batch_spans_several_transactions_with_the_same_outcome(client):
+    """A 1,000-scan batch is applied in slices (each committed on its own, so the first scans reach the feed
+    sooner); a parcel's scans that fall into different slices, a repeat in a later slice and an older scan after a
+    newer one behave exactly as in one slice, and the batch sent again is all duplicates."""
+    from helpdesk.dispatch.scans import SCAN_CHUNK
+
+    filler = [ShipmentFactory(status="in_transit") for _ in range(5)]
+    parcel = ShipmentFactory(status="in_transit")
+    tn = parcel.tracking_number
+    events = [{"id": f"f{i}", "tracking_number": filler[i % 5].tracking_number, "type": "in_transit",
+               "occurred_at": at(60)} for i in range(1000)]
+    events[10] = {"id": "p1", "tracking_number": tn, "type": "at_station", "occurred_at": at(30)}
+    events[SCAN_CHUNK + 10] = {"id": "p2", "tracking_number": tn, "type": "out_for_delivery", "occurred_at": at(20),
+                               "eta": timezone.localdate().isoformat()}
+    events[2 * SCAN_CHUNK + 10] = {"id": "p1", "tracking_number": tn, "type": "at_station", "occurred_at": at(30)}
+    events[3 * SCAN_CHUNK + 10] = {"id": "p0", "tracking_number": tn, "type": "in_transit", "occurred_at": at(40)}
+    events[4 * SCAN_CHUNK + 10] = {"id": "p3", "tracking_number": tn, "type": "delivery_attempted",
+                                   "reason": "recipient_absent", "occurred_at": at(10)}
+    assert len(events) > 4 * SCAN_CHUNK
+    body = post(client, events).json()
+    by_id = {}
+    for result in body["results"]:
+        by_id.setdefault(result["id"], []).append(result["status"])
+    assert by_id["p1"] == ["applied", "duplicate"] and by_id["p2"] == ["applied"] and by_id["p3"] == ["applied"]
+    assert by_id["p0"] == ["stale"]  # older than what the parcel already showed: stored, status not moved back
+    assert body["applied"] + body["duplicate"] + body["stale"] + body["invalid"] == 1000
+    parcel.refresh_from_db()
+    assert parcel.status == "delivery_failed"
+    assert OutboxEvent.objects.filter(shipment=parcel, kind="shipment.delivery_failed").count() == 1
+
+    again = post(client, events).json()
+    assert again["duplicate"] == 1000 and again["applied"] == 0
