@@ -15,6 +15,7 @@ import requests
 from django.db import connection
 
 from integrations.standins.twilio import TwilioStandin
+from integrations.standins.wechat import WeChatStandin
 from tests.dispatch.conftest import RasaStandin
 from tests.e2e.conftest import Processes, free_port, wait_for
 
@@ -35,6 +36,13 @@ def phones():
 
 
 @pytest.fixture(scope="session")
+def wechat_api():
+    """The WeChat stand-in: the Official Account API the helpdesk's WeChat replies and template messages go to."""
+    with WeChatStandin() as standin:
+        yield standin
+
+
+@pytest.fixture(scope="session")
 def bot():
     """A stand-in Rasa: answers each customer turn with `bot.reply`, records tracker pause/resume."""
     with RasaStandin(token=RASA_TOKEN) as standin:
@@ -44,7 +52,7 @@ def bot():
 # Package scope: the worker must stop when the browser tests end, or it would take the Celery tasks of the
 # transactional tests that run after them in the same pytest session (same broker).
 @pytest.fixture(scope="package")
-def helpdesk_server(django_db_setup, django_db_blocker, phones, bot):
+def helpdesk_server(django_db_setup, django_db_blocker, phones, bot, wechat_api):
     """daphne (ASGI: pages, REST API, webhooks, /ws/agent/) and a Celery worker on the test database."""
     with django_db_blocker.unblock():
         database = connection.settings_dict["NAME"]
@@ -55,6 +63,8 @@ def helpdesk_server(django_db_setup, django_db_blocker, phones, bot):
         "RASA_URL": bot.url, "RASA_TOKEN": RASA_TOKEN,
         "TWILIO_ACCOUNT_SID": phones.account_sid, "TWILIO_AUTH_TOKEN": phones.auth_token,
         "TWILIO_API_BASE": phones.url, "TWILIO_SMS_FROM": SMS_NUMBER, "TWILIO_WHATSAPP_FROM": WA_NUMBER,
+        "WECHAT_TOKEN": wechat_api.token, "WECHAT_APP_ID": wechat_api.app_id, "WECHAT_APP_SECRET": wechat_api.app_secret,
+        "WECHAT_AES_KEY": wechat_api.aes_key, "WECHAT_API_BASE": wechat_api.url,
         "PYTHONUNBUFFERED": "1", "DJANGO_ALLOW_ASYNC_UNSAFE": "",  # the servers keep Django's async-safety guard
     }
     processes = Processes()
@@ -80,11 +90,12 @@ def helpdesk_server(django_db_setup, django_db_blocker, phones, bot):
 
 
 @pytest.fixture
-def helpdesk(helpdesk_server, transactional_db, phones, bot):
+def helpdesk(helpdesk_server, transactional_db, phones, bot, wechat_api):
     """Per test: clean tables (committed, so the server processes see them), empty stand-ins and queue."""
     from helpdesk.config.celery import app
 
     phones.reset()
+    wechat_api.reset()
     with bot._lock:
         bot.turns.clear()
         bot.tracker_events.clear()

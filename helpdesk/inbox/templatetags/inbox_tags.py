@@ -49,6 +49,8 @@ def message_bubble(m):
     label = gettext("%(who)s · internal note") % {"who": who} if css == "note" else who
     status = "" if m.direction == "in" or m.is_internal_note else format_html(
         ' · <span class="status">{}</span>', m.get_delivery_status_display())
+    if m.template_id:  # what went out was the provider's approved template, filled in as shown
+        status = format_html('{} · <span class="tpl">{}</span>', status, gettext("approved template"))
     when = dateformat.format(timezone.localtime(m.created_at), gettext("j M H:i"))
     return format_html(
         '<div class="msg {}" data-id="{}"><div class="text">{}</div><div class="meta">{}{}{}</div></div>',

@@ -20,7 +20,8 @@
     failed: pgettext("message delivery status", "Failed"),
     not_sent: pgettext("message delivery status", "Not sent (internal)")
   };
-  var lang = document.documentElement.lang || undefined;
+  // Live bubbles show their time like the server-drawn ones ("23 Nov 21:53", 24-hour clock), not US-style.
+  var lang = document.documentElement.lang === "en" ? "en-GB" : (document.documentElement.lang || undefined);
 
   function say(text) { toast.textContent = text; toast.style.display = "block"; setTimeout(function () { toast.style.display = "none"; }, 3500); }
   function api(method, path, body) {
@@ -44,7 +45,7 @@
     var meta = document.createElement("div"); meta.className = "meta";
     var who = m.sender_kind === "agent" && m.sender ? m.sender : SENDERS[m.sender_kind];
     if (css === "note") who = interpolate(gettext("%(who)s · internal note"), { who: who }, true);
-    meta.textContent = (who ? who + " · " : "") + new Date(m.created_at).toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    meta.textContent = (who ? who + " · " : "") + new Date(m.created_at).toLocaleString(lang, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     if (m.direction === "out" && !m.is_internal_note) {
       var status = document.createElement("span"); status.className = "status";
       status.textContent = DELIVERY[m.delivery_status] || m.delivery_status;
@@ -52,6 +53,12 @@
     }
     div.appendChild(text); div.appendChild(meta); thread.appendChild(div);
     thread.scrollTop = thread.scrollHeight;
+  }
+  function markTemplate(m) {  // the live event may have drawn the bubble before the template was known
+    var meta = thread.querySelector('[data-id="' + m.id + '"] .meta');
+    if (!m.template_id || !meta || meta.querySelector(".tpl")) return;
+    var tag = document.createElement("span"); tag.className = "tpl"; tag.textContent = gettext("approved template");
+    meta.appendChild(document.createTextNode(" · ")); meta.appendChild(tag);
   }
   thread.scrollTop = thread.scrollHeight;
 
@@ -91,7 +98,7 @@
       errorBox.textContent = "";
       sendTemplate.disabled = true;
       api("POST", "/api/v1/conversations/" + id + "/messages/", { template: template.value })
-        .then(function (m) { bubble(m); template.value = ""; preview.hidden = true; preview.textContent = ""; })
+        .then(function (m) { bubble(m); markTemplate(m); template.value = ""; preview.hidden = true; preview.textContent = ""; })
         .catch(function (e) { errorBox.textContent = e.message; sendTemplate.disabled = false; });
     });
   }
