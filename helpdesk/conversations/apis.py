@@ -72,7 +72,8 @@ class ConversationMessages(generics.ListAPIView):
         """Reply on the customer's own channel, or add an internal note."""
         from .messaging import agent_note_add, agent_reply_send
 
-        conversation = generics.get_object_or_404(conversations_visible_to(request.user).select_related("identity"), pk=pk)
+        conversation = generics.get_object_or_404(
+            conversations_visible_to(request.user).select_related("identity"), pk=pk)
         data = validated(MessageCreateSerializer, request.data)
         if data["internal"]:
             message = agent_note_add(conversation=conversation, agent=request.user, text=data["text"])

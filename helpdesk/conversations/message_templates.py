@@ -90,11 +90,13 @@ def templates_for(conversation: Conversation) -> list[MessageTemplate]:
     return sorted(chosen.values(), key=lambda t: t.label.lower())
 
 
-def template_for(conversation: Conversation, *, key: str = "", provider_template_id: str = "") -> MessageTemplate | None:
+def template_for(conversation: Conversation, *, key: str = "",
+                 provider_template_id: str = "") -> MessageTemplate | None:
     """One active template of the conversation's channel, by key (in the best language) or by provider id."""
     if provider_template_id:
-        candidates = [t for t in _active(conversation.channel).filter(provider_template_id=provider_template_id)]
-        return next((t for t in candidates if t.language == conversation.language), candidates[0] if candidates else None)
+        candidates = list(_active(conversation.channel).filter(provider_template_id=provider_template_id))
+        own = [t for t in candidates if t.language == conversation.language]
+        return (own or candidates or [None])[0]
     return next((t for t in templates_for(conversation) if t.key == key), None)
 
 

@@ -63,8 +63,9 @@ def helpdesk_server(django_db_setup, django_db_blocker, phones, bot, wechat_api)
         "RASA_URL": bot.url, "RASA_TOKEN": RASA_TOKEN,
         "TWILIO_ACCOUNT_SID": phones.account_sid, "TWILIO_AUTH_TOKEN": phones.auth_token,
         "TWILIO_API_BASE": phones.url, "TWILIO_SMS_FROM": SMS_NUMBER, "TWILIO_WHATSAPP_FROM": WA_NUMBER,
-        "WECHAT_TOKEN": wechat_api.token, "WECHAT_APP_ID": wechat_api.app_id, "WECHAT_APP_SECRET": wechat_api.app_secret,
-        "WECHAT_AES_KEY": wechat_api.aes_key, "WECHAT_API_BASE": wechat_api.url,
+        "WECHAT_TOKEN": wechat_api.token, "WECHAT_APP_ID": wechat_api.app_id,
+        "WECHAT_APP_SECRET": wechat_api.app_secret, "WECHAT_AES_KEY": wechat_api.aes_key,
+        "WECHAT_API_BASE": wechat_api.url,
         "PYTHONUNBUFFERED": "1", "DJANGO_ALLOW_ASYNC_UNSAFE": "",  # the servers keep Django's async-safety guard
     }
     processes = Processes()

@@ -60,12 +60,14 @@ def test_whatsapp_template_picker_after_24_hours(page, shot, agent, team, phones
 
     page.select_option("#template", "follow_up")
     preview = page.locator("#template-preview")
-    assert preview.inner_text() == "Hello, this is ParcelDesk about your parcel PD246813579CN. Reply to this message to continue."
+    text = "Hello, this is ParcelDesk about your parcel PD246813579CN. Reply to this message to continue."
+    assert preview.inner_text() == text
     shot(page, "conversation-whatsapp-template-picker", full_page=False)
     page.click("#send-template")
-    page.locator("#thread .msg.agent", has_text="about your parcel PD246813579CN").locator(".status", has_text="Sent").wait_for()
+    sent_bubble = page.locator("#thread .msg.agent", has_text="about your parcel PD246813579CN")
+    sent_bubble.locator(".status", has_text="Sent").wait_for()
     page.reload()  # drawn by the server the same way
-    page.locator("#thread .msg.agent", has_text="about your parcel PD246813579CN").locator(".tpl").wait_for()
+    sent_bubble.locator(".tpl").wait_for()
     [sent] = eventually(lambda: phones.sent_messages, what="the template reaching the Twilio stand-in")
     assert sent.to == "whatsapp:+447700900123" and sent.params["ContentSid"] == sid and "Body" not in sent.params
     assert json.loads(sent.params["ContentVariables"]) == {"1": "PD246813579CN"}

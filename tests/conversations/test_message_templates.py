@@ -28,7 +28,8 @@ def templates(wechat):
     """The account's approved template in English and Simplified Chinese (known to the stand-in too)."""
     made = {
         "en": MessageTemplateFactory(language="en", provider_template_id="EnTmpl-Bz1KVdF3Xq9mWcR7aa"),
-        "zh-hans": MessageTemplateFactory(language="zh-hans", label="物流状态更新", provider_template_id="ZhTmpl-Bz1KVdF3Xq9mWcR7",
+        "zh-hans": MessageTemplateFactory(language="zh-hans", label="物流状态更新",
+                                          provider_template_id="ZhTmpl-Bz1KVdF3Xq9mWcR7",
                                           body="快递单号：{{keyword1.DATA}}\n物流状态：{{keyword2.DATA}}"),
     }
     for template in made.values():
@@ -109,7 +110,8 @@ def test_whatsapp_template_goes_as_content_sid_with_its_variables(agent_client, 
     from integrations.standins.twilio import TwilioStandin
 
     MessageTemplateFactory(channel="whatsapp", key="follow_up", provider_template_id="HX" + "b" * 32,
-                           body="Hello, about your parcel {{1}}: reply to continue.", variables={"1": "tracking_number"})
+                           body="Hello, about your parcel {{1}}: reply to continue.",
+                           variables={"1": "tracking_number"})
     conversation = ConversationFactory(channel="whatsapp", external_user_id="+447700900777", state="agent", team=team,
                                        last_inbound_at=timezone.now() - dt.timedelta(hours=25))
     conversation.shipments.add(ShipmentFactory(tracking_number="PD555555555CN"))
@@ -119,7 +121,8 @@ def test_whatsapp_template_goes_as_content_sid_with_its_variables(agent_client, 
         with django_capture_on_commit_callbacks(execute=True):
             sent = agent_client.post(f"/api/v1/conversations/{conversation.pk}/messages/", {"template": "follow_up"},
                                      format="json")
-        assert sent.status_code == 201 and sent.json()["text"] == "Hello, about your parcel PD555555555CN: reply to continue."
+        assert sent.status_code == 201
+        assert sent.json()["text"] == "Hello, about your parcel PD555555555CN: reply to continue."
         [delivered] = twilio.sent_messages
     assert delivered.params["ContentSid"] == "HX" + "b" * 32
     assert delivered.params["ContentVariables"] == '{"1": "PD555555555CN"}' and "Body" not in delivered.params
@@ -172,8 +175,9 @@ def test_inbox_page_shows_the_picker_with_the_filled_text(client, agent, team, t
 def test_wechat_send_report_moves_the_status_and_keeps_the_window_shut(live_server, team, templates, wechat):
     conversation = stale_wechat(team)
     before = Conversation.objects.get(pk=conversation.pk).last_inbound_at
-    message = Message.objects.create(conversation=conversation, direction="out", sender_kind="agent", channel="wechat",
-                                     text="Tracking number: PD123456789CN", delivery_status="sent", external_id="200163900")
+    message = Message.objects.create(conversation=conversation, direction="out", sender_kind="agent",
+                                     channel="wechat", text="Tracking number: PD123456789CN", delivery_status="sent",
+                                     external_id="200163900")
     url = live_server.url + "/webhooks/wechat/"
     assert wechat.template_job_finished(url, openid=OPENID, msgid=200163900).text == "success"
     message.refresh_from_db()
@@ -207,3 +211,14 @@ def test_a_delivery_notice_after_48_hours_goes_as_the_wechat_notice_template(wec
     assert sent.values() == {"keyword1": "PD777777777CN", "keyword2": "派送未成功"}
     notice.refresh_from_db()
     assert notice.message.text == "快递单号：PD777777777CN\n物流状态：派送未成功" and wechat.sent_messages == []
+
+
+def test_the_demo_templates_are_valid_and_cover_both_channels_in_four_languages():
+    from helpdesk.conversations.demo import message_templates_demo_seed
+
+    assert message_templates_demo_seed() == 24
+    assert message_templates_demo_seed() == 24  # run again: refreshed, not duplicated
+    for template in MessageTemplate.objects.all():
+        template.full_clean()
+    assert set(MessageTemplate.objects.values_list("channel", "language").distinct()) == {
+        (channel, language) for channel in ("whatsapp", "wechat") for language in ("en", "zh-hans", "zh-hant", "ru")}
