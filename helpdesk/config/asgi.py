@@ -1,15 +1,19 @@
 """ASGI entry point: HTTP through Django, web sockets through Channels."""
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.config.settings.local")
-# Under ASGI every request's sync code runs in a thread of its own, so a persistent connection is never reused:
-# each request left one open until garbage collection (60 PostgreSQL connections for 3 concurrent dispatch
-# senders in bench-dispatch, "too many clients" next to other load). The web server closes its connection after
-# each request; Celery workers keep theirs (DATABASE_CONN_MAX_AGE, 60 s).
-os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+
+from helpdesk.core.asgi import HelpdeskASGIHandler  # noqa: E402
+
+# Django's own handler runs each request in a new thread, so a persistent database connection was never reused
+# (each request left one open until garbage collection: "too many clients" in bench-dispatch) and the web server had
+# to close its connection after every request. This one reuses WEB_THREADS threads, each keeping its connection.
+django_asgi_app = HelpdeskASGIHandler(threads=settings.WEB_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

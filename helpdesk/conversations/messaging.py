@@ -15,17 +15,18 @@ import logging
 
 import redis
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from helpdesk.core.errors import ApplicationError, Conflict
+from helpdesk.customers.phones import phone_normalize
+from helpdesk.customers.services import PHONE_CHANNELS, channel_identity_get_or_create
 from integrations.base import InboundMessage, OutboundMessage, ProviderError
 
 from .live import conversation_group, inbox_group, live_publish
 from .models import Conversation, ConversationState, Message
 from .rasa import RasaUnavailable, rasa_turn, rasa_turn_replies
-from .services import conversation_for_identity
 
 logger = logging.getLogger(__name__)
 
@@ -123,38 +124,83 @@ def _publish_status(message: Message, status: str) -> None:
 
 
 def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
-    """Store one inbound message exactly once and schedule its processing. Returns None for a duplicate."""
-    if Message.objects.filter(channel=inbound.channel, external_id=inbound.external_message_id).exists():
-        return None
-    conversation = conversation_for_identity(
-        channel=inbound.channel, external_user_id=inbound.external_user_id,
-        display_name=str(inbound.raw.get("ProfileName", "")) if inbound.raw else "",
-    )
-    try:
-        with transaction.atomic():
-            # Messages of one conversation are stored one at a time, so their ids (the order the bot
-            # answers them in) are also the order they become visible to the worker.
-            Conversation.objects.select_for_update().filter(pk=conversation.pk).values_list("pk", flat=True).first()
-            message = Message.objects.create(
-                conversation=conversation,
-                direction=Message.Direction.INBOUND,
-                sender_kind=Message.SenderKind.CUSTOMER,
-                text=inbound.text,
-                media=[dict(item) for item in inbound.media] + ([{"type": "event", "event": inbound.event}] if inbound.event else []),
-                channel=inbound.channel,
-                external_id=inbound.external_message_id,
-                delivery_status=Message.DeliveryStatus.RECEIVED,
-            )
-            Conversation.objects.filter(pk=conversation.pk).update(
-                last_message_at=message.created_at, last_inbound_at=message.created_at
-            )
-            _publish_message(conversation, message)
-            from .tasks import conversation_process
+    """Store one inbound message exactly once and schedule its processing. Returns None for a duplicate.
 
-            transaction.on_commit(lambda: conversation_process.delay(conversation.pk))
-    except IntegrityError:  # the same provider message raced in twice: the first one wins
-        return None
-    return message
+    A provider's webhook waits for this, so it is a few statements in one transaction: the update that stamps the
+    sender's open conversation with its last message also finds and locks it, and the message is inserted once (the
+    unique channel + external id refuses a repeat, which rolls the stamp back). Only a sender's first message, or one
+    after their conversation was closed, finds or creates the identity and opens a conversation first.
+    """
+    external_user_id = inbound.external_user_id
+    if inbound.channel in PHONE_CHANNELS:
+        external_user_id = phone_normalize(external_user_id)
+    display_name = str(inbound.raw.get("ProfileName", "")) if inbound.raw else ""
+    media = [dict(item) for item in inbound.media] + ([{"type": "event", "event": inbound.event}] if inbound.event else [])
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                now = timezone.now()
+                opened = _open_conversation_stamp(channel=inbound.channel, external_user_id=external_user_id, at=now)
+                if opened is None:
+                    conversation = _conversation_open(channel=inbound.channel, external_user_id=external_user_id,
+                                                      display_name=display_name, at=now)
+                    opened = (conversation.pk, conversation.team_id)
+                conversation_id, team_id = opened
+                message = Message.objects.create(
+                    conversation_id=conversation_id,
+                    direction=Message.Direction.INBOUND,
+                    sender_kind=Message.SenderKind.CUSTOMER,
+                    text=inbound.text,
+                    media=media,
+                    channel=inbound.channel,
+                    external_id=inbound.external_message_id,
+                    delivery_status=Message.DeliveryStatus.RECEIVED,
+                )
+                live_publish(groups=[conversation_group(conversation_id), inbox_group(team_id)],
+                             event=_message_event(message))
+                from .tasks import conversation_process
+
+                transaction.on_commit(lambda: conversation_process.delay(conversation_id))
+            return message
+        except IntegrityError:
+            # The same provider message stored before (or racing in twice: the first one wins), or this sender's
+            # first messages racing to open their conversation: the loser starts over and finds it open.
+            if Message.objects.filter(channel=inbound.channel, external_id=inbound.external_message_id).exists():
+                return None
+    raise Conflict("conversation_busy", "The conversation could not be opened; try again.")
+
+
+def _open_conversation_stamp(*, channel: str, external_user_id: str, at: dt.datetime) -> tuple[int, int | None] | None:
+    """(id, team id) of the sender's open conversation, stamped with a message arriving `at` and locked until the
+    transaction ends, or None when they have none.
+
+    The lock keeps one conversation's messages stored one at a time, so their ids (the order the bot answers them in)
+    are also the order they become visible to the worker. One UPDATE ... RETURNING finds, locks and stamps the
+    conversation in a single round trip (the ORM would need a SELECT ... FOR UPDATE and an UPDATE).
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(at)  # as the ORM stores it (SQLite: naive UTC text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_message_at = %s, last_inbound_at = %s "
+            "WHERE channel = %s AND external_user_id = %s AND state <> %s RETURNING id, team_id",
+            [stamp, stamp, channel, external_user_id, ConversationState.CLOSED.value],
+        )
+        return cursor.fetchone()
+
+
+def _conversation_open(*, channel: str, external_user_id: str, display_name: str, at: dt.datetime) -> Conversation:
+    """A new conversation with the bot for a sender who has none open, and their identity when they are new.
+
+    Inside the caller's transaction: a sender's first messages racing in here raise IntegrityError (on the identity's
+    or the one-open-conversation constraint), and all but one start over and find the conversation open.
+    """
+    identity = channel_identity_get_or_create(channel=channel, external_id=external_user_id, display_name=display_name,
+                                              savepoint=False)
+    return Conversation.objects.create(
+        customer_id=identity.customer_id, identity=identity, channel=channel, external_user_id=identity.external_id,
+        language=identity.customer.language, last_message_at=at, last_inbound_at=at,
+    )
 
 
 def _keyword_reply(conversation: Conversation, text: str) -> str | None:

@@ -9,25 +9,36 @@ from .phones import phone_normalize
 PHONE_CHANNELS = ("sms", "whatsapp")
 
 
-def channel_identity_get_or_create(*, channel: str, external_id: str, display_name: str = "") -> ChannelIdentity:
-    """The identity a customer writes from; SMS/WhatsApp numbers link to the customer with that phone."""
+def channel_identity_get_or_create(*, channel: str, external_id: str, display_name: str = "",
+                                   savepoint: bool = True) -> ChannelIdentity:
+    """The identity a customer writes from; SMS/WhatsApp numbers link to the customer with that phone.
+
+    `savepoint=False` inside a transaction that starts over when it fails (the inbound message path): a concurrent
+    first message from the same sender then raises IntegrityError to the caller instead of costing every new
+    sender a SAVEPOINT and a RELEASE.
+    """
     if channel in PHONE_CHANNELS:
         external_id = phone_normalize(external_id)
     identity = ChannelIdentity.objects.select_related("customer").filter(channel=channel, external_id=external_id).first()
     if identity:
         return identity
+    if not savepoint:
+        return _channel_identity_create(channel=channel, external_id=external_id, display_name=display_name)
     try:
         with transaction.atomic():
-            customer = None
-            if channel in PHONE_CHANNELS:
-                customer = Customer.objects.filter(phone=external_id).order_by("id").first()
-            if customer is None:
-                customer = Customer.objects.create(name=display_name, phone=external_id if channel in PHONE_CHANNELS else "")
-            return ChannelIdentity.objects.create(
-                customer=customer, channel=channel, external_id=external_id, display_name=display_name
-            )
+            return _channel_identity_create(channel=channel, external_id=external_id, display_name=display_name)
     except IntegrityError:  # another request created it first
         return ChannelIdentity.objects.select_related("customer").get(channel=channel, external_id=external_id)
+
+
+def _channel_identity_create(*, channel: str, external_id: str, display_name: str) -> ChannelIdentity:
+    customer = None
+    if channel in PHONE_CHANNELS:
+        customer = Customer.objects.filter(phone=external_id).order_by("id").first()
+    if customer is None:
+        customer = Customer.objects.create(name=display_name, phone=external_id if channel in PHONE_CHANNELS else "")
+    return ChannelIdentity.objects.create(customer=customer, channel=channel, external_id=external_id,
+                                          display_name=display_name)
 
 
 def customer_link_verified_phone(*, identity: ChannelIdentity, phone: str) -> Customer:

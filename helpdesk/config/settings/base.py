@@ -90,6 +90,9 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# The web server runs each request's Django code on one of this many reused threads per process (helpdesk.core.asgi),
+# each keeping its database connection for CONN_MAX_AGE: requests beyond it wait their turn on the event loop.
+WEB_THREADS = env.int("WEB_THREADS", default=8)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker, channel layer ------------------------------
