@@ -78,9 +78,9 @@ def _active(channel: str) -> QuerySet[MessageTemplate]:
 
 
 def templates_for(conversation: Conversation) -> list[MessageTemplate]:
-    """The active templates of the conversation's channel, one per key: in its language, else English, else any."""
-    if conversation.channel not in TemplateChannel.values:
-        return []
+    """The active templates of the conversation's channel, one per key: in its language, else English, else any.
+    One query whatever the channel (none match SMS or web chat), so the conversation page's query count is the same
+    for every conversation."""
     chosen: dict[str, MessageTemplate] = {}
     rank = {conversation.language: 0, "en": 1}
     for template in _active(conversation.channel).order_by("key", "language"):
@@ -168,9 +168,14 @@ def template_render(template: MessageTemplate, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), MISSING), template.body).strip()
 
 
-def template_options(conversation: Conversation, *, agent=None) -> list[dict]:
-    """The picker: each template the conversation may use, with the text the customer would read."""
-    shipment = template_shipment(conversation)
+_LATEST = object()
+
+
+def template_options(conversation: Conversation, *, agent=None, shipment=_LATEST) -> list[dict]:
+    """The picker: each template the conversation may use, with the text the customer would read, filled from
+    `shipment` (default: the one most recently linked to the conversation)."""
+    if shipment is _LATEST:
+        shipment = template_shipment(conversation)
     options = []
     for template in templates_for(conversation):
         blocked = needs_shipment(template) and shipment is None

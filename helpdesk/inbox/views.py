@@ -75,10 +75,13 @@ def conversation(request, pk: int):
         "nav": "inbox", "c": convo, "messages": messages, "earlier": earlier, "paged_back": paged_back,
         "panels": panels,
         "window_open": reply_window_open(convo), "window_hours": int(window.total_seconds() // 3600) if window else None,
-        "templates": template_options(convo, agent=request.user) if window else [],
+        # the shipment most recently linked fills the templates (as the API does), from what is loaded already
+        "templates": template_options(convo, agent=request.user,
+                                      shipment=max(shipments, key=lambda s: s.pk, default=None)),
         "canned": canned_replies(convo.language, agent_name),
         "opted_out": bool(convo.identity and convo.identity.opted_out_at),
-        "tickets": list(tickets_visible_to(request.user).filter(conversation=convo).order_by("-created_at")), "categories": Category.choices, "priorities": Priority.choices,
+        "tickets": list(tickets_visible_to(request.user).filter(conversation=convo).order_by("-created_at")),
+        "categories": Category.choices, "priorities": Priority.choices,
     })
 
 

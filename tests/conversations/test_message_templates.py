@@ -222,3 +222,21 @@ def test_the_demo_templates_are_valid_and_cover_both_channels_in_four_languages(
         template.full_clean()
     assert set(MessageTemplate.objects.values_list("channel", "language").distinct()) == {
         (channel, language) for channel in ("whatsapp", "wechat") for language in ("en", "zh-hans", "zh-hant", "ru")}
+
+
+def test_the_conversation_page_costs_the_same_queries_on_every_channel(client, agent, team, templates):
+    """The picker adds one query for every conversation, so the page's query count stays constant (bench-scale)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(agent)
+    counts = []
+    for conversation in (stale_wechat(team, language="zh-hans"),
+                         ConversationFactory(channel="sms", external_user_id="+447700900888", team=team)):
+        if not conversation.shipments.exists():
+            conversation.shipments.add(ShipmentFactory())
+        client.get(f"/inbox/c/{conversation.pk}/")  # warm: session, translations
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
