@@ -240,3 +240,32 @@ def test_the_conversation_page_costs_the_same_queries_on_every_channel(client, a
             assert client.get(f"/inbox/c/{conversation.pk}/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_a_whatsapp_notice_after_24_hours_uses_the_kept_notice_template(settings, django_capture_on_commit_callbacks):
+    from helpdesk.shipments.models import DeliveryNotice
+    from helpdesk.shipments.notices import delivery_notice_send
+    from integrations.standins.twilio import TwilioStandin
+    from tests.factories import ChannelIdentityFactory
+
+    sid = "HX" + "d" * 32
+    MessageTemplateFactory(channel="whatsapp", key="delivery_update", language="ru", provider_template_id=sid,
+                           body="Посылка {{1}}: {{2}}.", variables={"1": "tracking_number", "2": "shipment_status"})
+    identity = ChannelIdentityFactory(channel="whatsapp", external_id="+79161234567")
+    shipment = ShipmentFactory(tracking_number="PD888888888CN", status="delivery_failed", customer=identity.customer)
+    long_ago = timezone.now() - dt.timedelta(hours=30)
+    ConversationFactory(customer=identity.customer, identity=identity, channel="whatsapp",
+                        external_user_id="+79161234567", language="ru", last_inbound_at=long_ago,
+                        last_message_at=long_ago)
+    notice = DeliveryNotice.objects.create(shipment=shipment, scan_event_id="scan-2", kind="attempt_failed",
+                                           payload={"at": timezone.now().isoformat(), "reason": "recipient_absent"})
+    with TwilioStandin() as twilio:
+        settings.TWILIO = {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token, "api_base": twilio.url,
+                           "from_sms": "+15017122661", "from_whatsapp": "+14155238886", "status_callback": ""}
+        with django_capture_on_commit_callbacks(execute=True):
+            assert delivery_notice_send(notice_id=notice.pk) == "sent"
+        [sent] = twilio.sent_messages
+    assert sent.params["ContentSid"] == sid and sent.params["ContentVariables"] == (
+        '{"1": "PD888888888CN", "2": "Доставка не удалась"}')
+    notice.refresh_from_db()
+    assert notice.message.text == "Посылка PD888888888CN: Доставка не удалась."
