@@ -3,7 +3,8 @@
     bench/hub.py [--customers N] [--concurrency K] [--rounds R]      (make bench-hub)
 
 Runs the shipped pieces against a dedicated database, `parceldesk_bench_hub` (dropped, migrated and seeded with
-`seed_demo` each run): the helpdesk on daphne (production settings, as in the Procfile), a real Celery worker, the
+`seed_demo` each run): the helpdesk's web server (production settings, as in the Procfile: `python -m
+helpdesk.config.web`, two daphne processes on one socket), a real Celery worker, the
 real Rasa server with the cached model (`bot/scripts/train.sh`) and the real action server (which calls the
 helpdesk's bot API), and the Twilio stand-in as the customers' phone network.
 
@@ -16,22 +17,24 @@ message when the last one was answered.
 - hub: each message is an inbound-SMS webhook signed as Twilio signs it (RequestValidator's HMAC-SHA1 over the
   URL and the form), to POST /webhooks/twilio/; a turn lasts from the POST until the bot's last reply for it
   reached the Twilio stand-in (sent by the worker through the twilio client).
-- rasa (the baseline): the same kind of conversations, from other customers with their conversations created in
-  the helpdesk beforehand, POSTed straight to Rasa's REST channel (/webhooks/rest/webhook) with the metadata the
-  hub sends; a turn lasts from the POST until Rasa's answer. Rasa answers fewer turns per second the more arrive
-  at once (on two cores its CPU per turn was 2-4x higher with 8 concurrent requests than with 2), so the baseline
-  sends as many at once as the hub's worker does (BENCH_WORKER_CONCURRENCY) and is not handicapped by the
-  customers' own concurrency.
+- rasa (the baseline): the same conversations (each hub customer's script and language, from another phone of the
+  same kind: on file or not), with their conversations created in the helpdesk beforehand, POSTed straight to Rasa's
+  REST channel (/webhooks/rest/webhook) over a keep-alive session with the metadata the hub's worker sends; a turn
+  lasts from the POST until Rasa's answer. Rasa gets as many turns at once as from the hub's worker
+  (BENCH_WORKER_CONCURRENCY): on two busy cores Rasa's CPU per turn was 2-4x higher with 8 requests at once than
+  with 2 (why was not pinned down), which flattered the hub (ratio 2.84 in the first run). The worker talks to Rasa over a keep-alive session too. Both paths' CPU per turn is printed per process
+  (Rasa, action server, web, worker), so a baseline that costs Rasa more than the hub does shows.
 
 Both run R times, alternating (rasa, hub, hub, rasa, ...), so load from elsewhere on the machine falls on both
 alike. Turn throughput = turns / seconds, summed over the rounds. Then, while the bot is busy (K customers keep
 talking), new customers' webhooks arrive open-loop at BENCH_ACK_RATE requests/s (default 100) for
 BENCH_ACK_SECONDS (default 30); their acknowledgement latency counts from the moment each request was due, so a
-server that falls behind cannot hide it. Every acknowledged webhook must be stored. The last line is the ratio.
+server that falls behind cannot hide it. Every acknowledged webhook must be stored; the web process's CPU per webhook
+in that window and the load average are printed (the machine may be shared). The last line is the ratio.
 
 Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
 BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 2, as the
-Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
+Procfile), BENCH_WEB_PROCESSES (daphne processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model).
 """
 from __future__ import annotations
@@ -134,6 +137,29 @@ class Customer:
     def __init__(self, phone: str, language: str, script: list[str]):
         self.phone, self.language, self.script = phone, language, script
         self.conversation_id: int | None = None  # the baseline's Rasa sender: a helpdesk conversation
+        self.conversation_language = "en"  # what the worker would send as metadata until the bot sets another
+
+
+def mirror_customers(originals: list[Customer], *, rng: random.Random, shipments: list[tuple[str, str, str]],
+                     used: set[str]) -> list[Customer]:
+    """The same conversations (script and language) from other phones of the same kind: on file when the original
+    texts from the phone on file (if one is left), a new number otherwise."""
+    on_file = {phone for _, _, phone in shipments if phone}
+    spare = [phone for phone in sorted(on_file) if phone not in used]
+    rng.shuffle(spare)
+    mirrored = []
+    for original in originals:
+        if original.phone in on_file and spare:
+            phone = spare.pop()
+        else:
+            prefix, digits = PHONES[original.language]
+            while True:
+                phone = f"{prefix}{rng.randrange(10 ** (digits - 1), 10 ** digits)}"
+                if phone not in used and phone not in on_file:
+                    break
+        used.add(phone)
+        mirrored.append(Customer(phone, original.language, list(original.script)))
+    return mirrored
 
 
 def make_customers(count: int, *, rng: random.Random, shipments: list[tuple[str, str, str]],
@@ -270,7 +296,9 @@ class Rasa:
     def turn(self, customer: Customer, text: str) -> Turn:
         if getattr(self.local, "session", None) is None:
             self.local.session = new_session()
-        metadata = {"channel": "sms", "language": customer.language, "customer_verified": True}
+        # The metadata the hub's worker sends for an SMS conversation (helpdesk.conversations.messaging._bot_metadata):
+        # the conversation's language as stored (the bot detects the language from the text and records it).
+        metadata = {"channel": "sms", "language": customer.conversation_language, "customer_verified": True}
         started = time.time()
         response = self.local.session.post(self.url, json={"sender": str(customer.conversation_id), "message": text,
                                                             "metadata": metadata}, timeout=TURN_TIMEOUT)
@@ -422,6 +450,7 @@ def main() -> None:
     parser.add_argument("--ack-seconds", type=float, default=float(os.environ.get("BENCH_ACK_SECONDS", 30)))
     args = parser.parse_args()
     concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
+    web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
 
     model = model_path()
     log(f"bench-hub: recreating {DB} ...")
@@ -450,9 +479,8 @@ def main() -> None:
                    "RASA_ENDPOINTS": str(endpoints)}
         processes.start("actions", ["bash", "bot/scripts/actions.sh"], bot_env)
         processes.start("rasa", ["bash", "bot/scripts/rasa.sh"], bot_env)
-        bin_dir = Path(sys.executable).parent
-        processes.start("web", [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(web_port),
-                                "helpdesk.config.asgi:application"], env)
+        processes.start("web", [sys.executable, "-m", "helpdesk.config.web", "--port", str(web_port),
+                                "--processes", web_processes], env)
         worker_log = processes.start("worker", [
             sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "--loglevel", "WARNING",
             "--concurrency", concurrency, "--without-gossip", "--without-mingle", "--without-heartbeat",
@@ -478,8 +506,11 @@ def main() -> None:
                             "MSK1": "ru", "SG01": "en"}
         shipments = [(tn, station_language.get(code, "en"), _mobile(phone)) for tn, code, phone in shipments]
         used: set[str] = set()
-        rounds = [{mode: make_customers(args.customers, rng=rng, shipments=shipments, used=used)
-                   for mode in ("rasa", "hub")} for _ in range(args.rounds)]
+        rounds = []
+        for _ in range(args.rounds):  # each round, the baseline has the same conversations as the hub
+            hub_customers = make_customers(args.customers, rng=rng, shipments=shipments, used=used)
+            rounds.append({"hub": hub_customers,
+                           "rasa": mirror_customers(hub_customers, rng=rng, shipments=shipments, used=used)})
         warmup = {mode: make_customers(8, rng=rng, shipments=shipments, used=used)
                   for mode in ("rasa", "hub")}
         busy = make_customers(max(args.concurrency * 4, 40), rng=rng, shipments=shipments, used=used)
@@ -487,8 +518,8 @@ def main() -> None:
                                 used=used)
         # The baseline's customers get their helpdesk conversation first: the bot's actions look it up by id.
         for customer in warmup["rasa"] + [c for r in rounds for c in r["rasa"]]:
-            customer.conversation_id = conversation_for_identity(channel="sms",
-                                                                 external_user_id=customer.phone).pk
+            conversation = conversation_for_identity(channel="sms", external_user_id=customer.phone)
+            customer.conversation_id, customer.conversation_language = conversation.pk, conversation.language
         connection.close()
 
         if not wait_until(lambda: answers(base + "/healthz", (200, 503)), 90, processes):
@@ -512,6 +543,8 @@ def main() -> None:
         at_once = {"hub": args.concurrency, "rasa": int(concurrency)}
 
         results: dict[str, list[list[Turn]]] = {"hub": [], "rasa": []}
+        cpu_used: dict[str, collections.Counter] = {"hub": collections.Counter(), "rasa": collections.Counter()}
+        load_before = os.getloadavg()
         order = []
         for i in range(args.rounds):
             order += ["rasa", "hub"] if i % 2 == 0 else ["hub", "rasa"]
@@ -525,6 +558,7 @@ def main() -> None:
             results[mode].append(turns)
             n, seconds, rate = summary(turns)
             cpu = {name: cpu_seconds(processes.pid(name)) - before for name, before in cpu_before.items()}
+            cpu_used[mode].update(cpu)
             log(f"bench-hub: {mode}: {n} turns in {seconds:.1f} s = {rate:.2f} turns/s (CPU s: "
                 + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + ")")
 
@@ -550,8 +584,12 @@ def main() -> None:
         busy_thread.start()
         time.sleep(5)
         window_start = time.time()
+        web_cpu_before = cpu_seconds(processes.pid("web"))
         stream_latencies, acknowledged = open_loop(hub, stream, args.ack_rate, args.ack_seconds)
+        web_cpu_window = cpu_seconds(processes.pid("web")) - web_cpu_before
         window_end = time.time()
+        busy_webhooks = sum(1 for t in busy_turns if window_start <= t.started <= window_end)
+        load_after = os.getloadavg()
         stop_busy.set()
         stream_failures = len(stream_latencies) - len(acknowledged)
         stored = Message.objects.filter(channel="sms", direction="in", external_id__in=acknowledged).count()
@@ -581,7 +619,8 @@ def main() -> None:
 
     print(f"bench-hub: {hub_n + rasa_n:,} turns from {2 * args.rounds * args.customers:,} customers (en, zh-hans, "
           f"zh-hant, ru; tracking questions on the seeded demo parcels), {args.concurrency} talking at once, "
-          f"{args.rounds} alternating rounds per path; daphne (production settings), Celery worker ×{concurrency}, "
+          f"{args.rounds} alternating rounds per path; daphne ×{web_processes} (production settings), Celery worker "
+          f"×{concurrency}, "
           f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in")
     print(f"rasa REST channel (baseline, {concurrency} at once like the worker): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "
           f"p50 {percentile(turn_ms(rasa_turns), 50):.0f} ms, p95 {percentile(turn_ms(rasa_turns), 95):.0f} ms; "
@@ -592,6 +631,13 @@ def main() -> None:
           f"reached the stand-in")
     print(f"webhook ack during the hub rounds: p50 {percentile(acks, 50):.1f} ms, p99 {percentile(acks, 99):.1f} ms, "
           f"max {max(acks):.1f} ms ({len(acks)} webhooks)")
+    for mode, turns in (("rasa", rasa_turns), ("hub", hub_turns)):
+        print(f"CPU per turn, {mode} rounds: " + ", ".join(f"{name} {1000 * cpu_used[mode][name] / len(turns):.0f} ms"
+                                                         for name in ("rasa", "actions", "web", "worker")))
+    print(f"web process CPU during the 100 req/s window: {1000 * web_cpu_window / max(1, sent + busy_webhooks):.1f} ms "
+          f"per webhook ({sent + busy_webhooks} webhooks; it also served the action server's bot API calls meanwhile)")
+    print(f"load average (1/5/15 min) at the first round: {' '.join(f'{v:.1f}' for v in load_before)}; after the "
+          f"ack phase: {' '.join(f'{v:.1f}' for v in load_after)} (2 cores, shared with other work)")
     print(f"webhook ack at {args.ack_rate:.0f} req/s for {args.ack_seconds:.0f} s while the bot is busy: "
           f"p50 {percentile(stream_ms, 50):.1f} ms, p99 {p99_stream:.1f} ms, max {max(stream_ms):.1f} ms "
           f"({sent} webhooks, {stream_failures} not answered 200, {len(acknowledged) - stored} acknowledged but not "

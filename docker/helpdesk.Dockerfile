@@ -12,4 +12,4 @@ COPY locale locale
 RUN DJANGO_SECRET_KEY=build HELPDESK_API_TOKEN=build python manage.py collectstatic --no-input
 USER nobody
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "helpdesk.config.asgi:application"]
+CMD ["python", "-m", "helpdesk.config.web", "--bind", "0.0.0.0", "--port", "8000"]

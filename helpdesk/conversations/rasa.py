@@ -1,8 +1,23 @@
 """HTTP client for the Rasa server: REST channel turns and tracker events (pause, resume, triggers)."""
 from __future__ import annotations
 
+import os
+import threading
+
 import requests
 from django.conf import settings
+
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """One keep-alive HTTP session per worker process and thread: a new TCP connection for every turn cost Rasa and
+    the worker CPU that a client with a session (bench-hub's baseline) did not pay."""
+    session = getattr(_local, "session", None)
+    if session is None or _local.pid != os.getpid():  # a forked worker child starts its own
+        session = _local.session = requests.Session()
+        _local.pid = os.getpid()
+    return session
 
 
 class RasaUnavailable(Exception):
@@ -26,7 +41,7 @@ def _json(response: requests.Response):
 
 def _post(path: str, payload: dict, *, timeout: float | None = None) -> requests.Response:
     try:
-        response = requests.post(
+        response = _session().post(
             f"{settings.RASA_URL}{path}",
             params={"token": settings.RASA_TOKEN} if settings.RASA_TOKEN else None,
             json=payload,
@@ -47,7 +62,7 @@ def rasa_turn_replies(*, conversation_id: int, message_id: int) -> list[dict] | 
     """The replies the bot gave to our message `message_id` (sent with that id in its metadata), in the REST
     channel's shape, or None when the bot's tracker has no such turn (it never got the message)."""
     try:
-        response = requests.get(
+        response = _session().get(
             f"{settings.RASA_URL}/conversations/{conversation_id}/tracker",
             params={"token": settings.RASA_TOKEN} if settings.RASA_TOKEN else None,
             timeout=settings.RASA_TIMEOUT,

@@ -33,7 +33,9 @@ def test_long_running_services_have_healthchecks(compose):
 
 def test_commands_point_at_code_that_exists(compose):
     services = compose["services"]
-    module, attr = services["web"]["command"][-1].split(":")
+    web = services["web"]["command"]
+    assert web[:3] == ["python", "-m", "helpdesk.config.web"]  # daphne processes on one socket
+    module, attr = importlib.import_module("helpdesk.config.web").APPLICATION.split(":")
     assert hasattr(importlib.import_module(module), attr)
     for name in ("worker", "beat"):
         command = services[name]["command"]
