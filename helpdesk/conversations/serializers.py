@@ -1,11 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from helpdesk.privacy.masking import customer_masked, phone_masked
+from helpdesk.privacy.masking import channel_id_masked, customer_masked
 
 from .models import Conversation, Message
-
-PHONE_NUMBER_CHANNELS = ("sms", "whatsapp", "phone")
 
 
 class ReplyWindowSerializer(serializers.Serializer):
@@ -39,9 +37,7 @@ class ConversationSerializer(serializers.ModelSerializer):
         return customer_masked(conversation.customer)
 
     def get_external_user_id(self, conversation) -> str:
-        if conversation.channel in PHONE_NUMBER_CHANNELS:
-            return phone_masked(conversation.external_user_id)
-        return conversation.external_user_id
+        return channel_id_masked(conversation.external_user_id, conversation.channel)
 
     @extend_schema_field(ReplyWindowSerializer)
     def get_reply_window(self, conversation) -> dict:

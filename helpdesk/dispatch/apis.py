@@ -193,9 +193,10 @@ class StationManifest(APIView):
         if station is None:
             raise NotFound("station_not_found", f"No station with code {code!r}.")
         day = query.get("date") or timezone.localdate() + dt.timedelta(days=1)
-        rows = redelivery_manifest(station=station, day=day)
+        masked = request.auth != "service"
+        rows = redelivery_manifest(station=station, day=day, masked=masked)
         pickups = return_pickups_due(station=station, day=day)
-        if request.auth != "service":  # dispatch's couriers need the phone and address; a supervisor's login does not
+        if masked:  # dispatch's couriers need the phone and address; a supervisor's login does not
             rows, pickups = deep_masked(rows), deep_masked(pickups)
         response = Response({"station": station.code, "date": day.isoformat(), "count": len(rows), "shipments": rows,
                              "return_pickups": pickups})

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from helpdesk.network.models import Station
+from helpdesk.privacy.masking import MASK
 from helpdesk.selfservice.selectors import shipment_delivery_preference
 from helpdesk.shipments.models import DeliveryAttempt, Shipment, ShipmentChange, ShipmentStatus
 
@@ -37,22 +38,25 @@ def _retry_on(shipment: Shipment, failed_on: dt.date | None) -> dt.date:
     return failed_on + dt.timedelta(days=1)
 
 
-def _response(change: ShipmentChange) -> dict:
+def _response(change: ShipmentChange, *, masked: bool = False) -> dict:
     after = change.after or {}
+    # The summary is free text, so a key-based mask cannot reach the address in it: a staff login gets it masked here.
+    address = MASK if masked and after.get("address") else after.get("address")
     if change.kind == ShipmentChange.Kind.RESCHEDULE:
         window = after.get("delivery_window") or {}
         summary = f"rescheduled to {window.get('date')} {window.get('start')}–{window.get('end')}"
     elif change.kind == ShipmentChange.Kind.REDIRECT:
-        summary = f"redirected to {after.get('pickup_point_code')} ({after.get('address')})"
+        summary = f"redirected to {after.get('pickup_point_code')} ({address})"
     else:
-        summary = f"new address: {after.get('address')}"
+        summary = f"new address: {address}"
     return {"kind": change.kind, "at": change.created_at.isoformat(), "by": change.actor_kind,
             "channel": change.channel, "summary": summary}
 
 
-def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
+def redelivery_manifest(*, station: Station, day: dt.date, masked: bool = False) -> list[dict]:
     """Every shipment of the station whose failed delivery is to be retried on `day` (or is overdue for it),
-    with where and when to go and what the customer answered."""
+    with where and when to go and what the customer answered. `masked`: the addresses in the customer's answers'
+    summaries too (the caller masks the keyed fields with `deep_masked`)."""
     zone = _zone(station)
     shipments = (
         Shipment.objects.filter(station=station, status=ShipmentStatus.DELIVERY_FAILED)
@@ -98,8 +102,8 @@ def redelivery_manifest(*, station: Station, day: dt.date) -> list[dict]:
                 "at": last.attempted_at.isoformat(), "reason": last.reason,
                 "courier": last.courier.code if last.courier else None, "disputed": last.disputed,
             } if last else None,
-            "customer_response": _response(answers[-1]) if answers else None,
-            "customer_responses": [_response(c) for c in answers],
+            "customer_response": _response(answers[-1], masked=masked) if answers else None,
+            "customer_responses": [_response(c, masked=masked) for c in answers],
             "delivery_preference": shipment_delivery_preference(shipment),  # door/station/locker, slots, appointment
         })
     return rows

@@ -6,6 +6,8 @@ from helpdesk.customers.phones import phone_mask
 MASK = "••••"
 # Keys that hold the recipient's phone or address wherever shipment data is copied (audit before/after, exports).
 PERSONAL_KEYS = frozenset({"recipient_phone", "phone", "address", "postcode", "latitude", "longitude"})
+# Channels whose address (a conversation's external_user_id, an identity's external_id) is the customer's phone number.
+PHONE_NUMBER_CHANNELS = frozenset({"sms", "whatsapp", "phone"})
 
 
 def phone_masked(phone: str) -> str:
@@ -16,6 +18,17 @@ def phone_masked(phone: str) -> str:
 def address_masked(address: str) -> str:
     """The street and door are hidden entirely (no length hint); the city stays visible where it is shown."""
     return MASK if address else ""
+
+
+def channel_id_masked(external_id: str, channel: str) -> str:
+    """A customer's SMS/WhatsApp/phone number is often the recipient's phone on file: masked like it. A WeChat OpenID
+    or web visitor id says nothing about the person and stays as it is."""
+    return phone_masked(external_id) if channel in PHONE_NUMBER_CHANNELS else external_id
+
+
+def gps_masked(latitude, longitude) -> str:
+    """A delivery attempt's GPS fix is where the recipient lives: shown only as "recorded"."""
+    return MASK if latitude is not None or longitude is not None else ""
 
 
 def customer_masked(customer) -> str:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk.customers.models import Language
-from helpdesk.privacy.masking import customer_masked
+from helpdesk.privacy.masking import customer_masked, gps_masked
 from helpdesk.inbox.access import supervisor_required
 from helpdesk.network.models import Courier, Station
 
@@ -133,8 +133,8 @@ def _conversation_rows(conversations):
 def _attempt_rows(attempts):
     header = [("attempted_at", _("When")), ("tracking_number", _("Tracking")), ("station", _("Station")),
               ("courier", _("Courier")), ("reason", _("Reason")), ("disputed", _("Disputed")), ("gps", "GPS")]
-    def gps(a):
-        return f"{a.latitude}, {a.longitude}" if a.latitude is not None else ""
+    def gps(a):  # where the recipient lives: only whether a fix was recorded
+        return gps_masked(a.latitude, a.longitude)
     rows = [[(_when(a.attempted_at), None), (a.shipment.tracking_number, None),
              (a.shipment.station.code if a.shipment.station_id else "", None),
              (f"{a.courier.code} {a.courier.name}" if a.courier_id else "", None),

@@ -2,7 +2,7 @@
 from rest_framework import serializers
 
 from helpdesk.network.models import DeliveryWindow
-from helpdesk.privacy.masking import address_masked, mapping_masked, phone_masked
+from helpdesk.privacy.masking import MASK, address_masked, mapping_masked, phone_masked
 
 from .models import DeliveryAttempt, Shipment, ShipmentChange, TrackingEvent
 
@@ -91,6 +91,15 @@ class TrackingEventSerializer(serializers.ModelSerializer):
 
 class DeliveryAttemptSerializer(serializers.ModelSerializer):
     courier = serializers.CharField(source="courier.name", default=None)
+    # The courier's GPS fix at the door is where the recipient lives: masked like the address ("••••" when recorded).
+    latitude = serializers.SerializerMethodField(help_text="\"••••\" when a GPS fix was recorded, else null.")
+    longitude = serializers.SerializerMethodField(help_text="\"••••\" when a GPS fix was recorded, else null.")
+
+    def get_latitude(self, attempt) -> str | None:
+        return MASK if attempt.latitude is not None else None
+
+    def get_longitude(self, attempt) -> str | None:
+        return MASK if attempt.longitude is not None else None
 
     class Meta:
         model = DeliveryAttempt

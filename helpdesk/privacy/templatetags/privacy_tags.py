@@ -1,7 +1,7 @@
 """Masked phone and address in staff pages, the unmask control, and the unmask audit table of the reports."""
 from django import template
 
-from helpdesk.privacy.masking import address_masked, customer_masked, phone_masked
+from helpdesk.privacy.masking import address_masked, channel_id_masked, customer_masked, gps_masked, phone_masked
 from helpdesk.privacy.selectors import can_unmask, unmask_events
 
 register = template.Library()
@@ -9,6 +9,8 @@ register = template.Library()
 register.filter("phone_masked", phone_masked)
 register.filter("address_masked", address_masked)
 register.filter("customer_masked", customer_masked)
+register.filter("channel_id_masked", channel_id_masked)
+register.filter("gps_masked", gps_masked)  # {{ a.latitude|gps_masked:a.longitude }}  # {{ c.external_user_id|channel_id_masked:c.channel }}
 
 
 @register.simple_tag
@@ -20,9 +22,3 @@ def may_unmask(user) -> bool:
 def unmask_audit(period, query: str = ""):
     events = unmask_events(since=period.since, until=period.until)
     return {"events": list(events[:50]), "total": events.count(), "query": query}
-
-
-@register.filter
-def channel_id_masked(external_id: str, channel: str) -> str:
-    """A customer's SMS/WhatsApp/phone number is often the recipient's phone on file: masked like it."""
-    return phone_masked(external_id) if channel in ("sms", "whatsapp", "phone") else external_id
