@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import Conversation, Message
 
@@ -16,6 +16,22 @@ def conversations_visible_to(user) -> QuerySet[Conversation]:
     if profile.sees_all_teams:
         return qs
     return qs.filter(Q(team__isnull=True) | Q(team_id=profile.team_id))
+
+
+CUSTOMER_HISTORY_LIMIT = 10
+
+
+def customer_other_conversations(user, conversation: Conversation, *,
+                                 limit: int = CUSTOMER_HISTORY_LIMIT) -> list[Conversation]:
+    """The same customer's other conversations the viewer may see, latest activity first: every channel their
+    verified phone links to the customer (SMS and WhatsApp by number, WeChat and web chat once a code confirmed it).
+    One query, whatever the customer's history; another team's conversations are left out like everywhere else."""
+    return list(
+        conversations_visible_to(user).select_related(None)
+        .filter(customer_id=conversation.customer_id).exclude(pk=conversation.pk)
+        .only("id", "channel", "external_user_id", "state", "last_message_at", "created_at", "closed_at")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-id")[:limit]
+    )
 
 
 def conversation_messages(conversation: Conversation) -> QuerySet[Message]:

@@ -11,7 +11,8 @@ from helpdesk.conversations.message_templates import template_options
 from helpdesk.conversations.messaging import REPLY_WINDOWS, reply_window_open
 from helpdesk.conversations.models import Message
 from helpdesk.conversations.selectors import (
-    INBOX_COUNT_CAP, QUEUES, conversation_thread, conversations_visible_to, inbox_conversations, inbox_counts,
+    INBOX_COUNT_CAP, QUEUES, conversation_thread, conversations_visible_to, customer_other_conversations,
+    inbox_conversations, inbox_counts,
 )
 from helpdesk.customers.models import Language
 from helpdesk.network.selectors import delivery_windows_available, pickup_points_near
@@ -81,6 +82,8 @@ def conversation(request, pk: int):
         "canned": canned_replies(convo.language, agent_name),
         "opted_out": bool(convo.identity and convo.identity.opted_out_at),
         "tickets": list(tickets_visible_to(request.user).filter(conversation=convo).order_by("-created_at")),
+        # the same customer on their other channels (linked by verified phone): one query, this agent's teams only
+        "others": customer_other_conversations(request.user, convo),
         "categories": Category.choices, "priorities": Priority.choices,
     })
 
