@@ -41,7 +41,8 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 # What every staff login sees: no phone number, real or made up, appears in the docs.
 MASKED_CUSTOMER = {
-    "id": 42, "name": "", "phone": "•••• 5678", "email": "", "language": "zh-hans", "created_at": "2026-01-01T08:00:00Z",
+    "id": 42, "name": "", "phone": "•••• 5678", "email": "", "language": "zh-hans",
+    "created_at": "2026-01-01T08:00:00Z",
     "identities": [
         {"channel": "sms", "external_id": "•••• 5678", "display_name": "", "opted_out_at": None},
         {"channel": "wechat", "external_id": "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "display_name": "", "opted_out_at": None},

@@ -40,8 +40,8 @@ def linked(agent):
     team = agent.agent_profile.team
     customer = CustomerFactory(name="", phone=PHONE)
     sms_identity = ChannelIdentity.objects.create(customer=customer, channel="sms", external_id=PHONE)
-    sms = ConversationFactory(channel="sms", external_user_id=PHONE, customer=customer, identity=sms_identity, team=team,
-                              state="closed", last_message_at=LAST_SMS, closed_at=LAST_SMS)
+    sms = ConversationFactory(channel="sms", external_user_id=PHONE, customer=customer, identity=sms_identity,
+                              team=team, state="closed", last_message_at=LAST_SMS, closed_at=LAST_SMS)
     MessageFactory(conversation=sms, text="Where is my parcel?")
     wechat_identity = ChannelIdentity.objects.create(customer=CustomerFactory(name="", phone=""), channel="wechat",
                                                      external_id="o6_bmjrPTlm6_2sgVt7hMZOPfL2M")

@@ -91,11 +91,13 @@ class Seeded:
         ChannelIdentity.objects.create(customer=self.customer, channel="whatsapp", external_id=PHONE)
         self.shipment = ShipmentFactory(
             recipient_phone=PHONE, address=OLD_ADDRESS, postcode=OLD_POSTCODE, customer=self.customer,
-            latitude=LATITUDE, longitude=LONGITUDE, status="delivery_failed", eta=timezone.localdate() + dt.timedelta(days=1))
+            latitude=LATITUDE, longitude=LONGITUDE, status="delivery_failed",
+            eta=timezone.localdate() + dt.timedelta(days=1))
         DeliveryAttemptFactory(shipment=self.shipment, attempted_at=now - dt.timedelta(hours=2), latitude=LATITUDE,
                                longitude=LONGITUDE, reason="recipient_absent")
         self.sms = ConversationFactory(channel="sms", external_user_id=PHONE, customer=self.customer, team=team,
-                                       state="queued", queued_at=now, last_inbound_at=now, handoff_reason="customer_asked")
+                                       state="queued", queued_at=now, last_inbound_at=now,
+                                       handoff_reason="customer_asked")
         self.whatsapp = ConversationFactory(channel="whatsapp", external_user_id=PHONE, customer=self.customer,
                                             team=team, state="closed", closed_at=now)
         for convo in (self.sms, self.whatsapp):
@@ -228,7 +230,8 @@ def _examples(node):
 def _phone_numbers(text: str) -> list[str]:
     found = []
     for region in ("CN", "RU", "GB", "US", "HK"):
-        found += [m.raw_string for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)]
+        matches = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+        found += [m.raw_string for m in matches]
     return found
 
 

@@ -9,8 +9,8 @@ register = template.Library()
 register.filter("phone_masked", phone_masked)
 register.filter("address_masked", address_masked)
 register.filter("customer_masked", customer_masked)
-register.filter("channel_id_masked", channel_id_masked)
-register.filter("gps_masked", gps_masked)  # {{ a.latitude|gps_masked:a.longitude }}  # {{ c.external_user_id|channel_id_masked:c.channel }}
+register.filter("channel_id_masked", channel_id_masked)  # {{ c.external_user_id|channel_id_masked:c.channel }}
+register.filter("gps_masked", gps_masked)  # {{ a.latitude|gps_masked:a.longitude }}
 
 
 @register.simple_tag
