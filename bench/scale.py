@@ -306,13 +306,15 @@ class Seeder:
                 attempt_id += 1
                 reason = FAILURE_REASONS[mix(i, 22) % len(FAILURE_REASONS)]
                 disputed = "t" if mix(i, 23) % 7 == 0 else "f"
-                yield f"{attempt_id}\t{ts(failed_at)}\tfailed\t{reason}\t{lat:.6f}\t{lon:.6f}\t\t\tf\t{disputed}\t{N}\t{courier}\t{i + 1}\n"
+                verdict = VERDICTS[mix(i, 24) % len(VERDICTS)] if disputed == "t" else ""
+                yield (f"{attempt_id}\t{ts(failed_at)}\tfailed\t{reason}\t{lat:.6f}\t{lon:.6f}\t\t\tf\t{disputed}\t{N}\t"
+                       f"{courier}\t{i + 1}\t{verdict}\n")
             if status == "delivered":
                 attempt_id += 1
                 name = NAMES[st["language"]][mix(i % plan.customers, 5) % len(NAMES[st["language"]])]
                 otp = "t" if h % 5 < 3 else "f"
                 yield (f"{attempt_id}\t{ts(created + 6 * 5 * 3600)}\tdelivered\t\t{lat:.6f}\t{lon:.6f}\t"
-                       f"https://pod.parceldesk.example/{tracking_number(i)}.jpg\t{name}\t{otp}\tf\t{N}\t{courier}\t{i + 1}\n")
+                       f"https://pod.parceldesk.example/{tracking_number(i)}.jpg\t{name}\t{otp}\tf\t{N}\t{courier}\t{i + 1}\t\n")
 
     def conversation_rows(self):
         plan, ts, now = self.plan, self.ts, self.now
@@ -373,16 +375,16 @@ class Seeder:
         if k % 2 == 0:
             text = f"{CUSTOMER_TEXT[language][(j + k // 2) % 3]} {tn}"
             return (f"{message_id}\t{j + 1}\tin\tcustomer\t{N}\t{text}\t[]\tf\t{channel}\tbench-{message_id}\t"
-                    f"processed\t\t0\t\t{N}\t{when}\n")
+                    f"processed\t\t0\t\t{N}\t{when}\t{{}}\n")
         assignee = self.assignee(j, conversation_state(plan, j)) if k >= 3 else N
         if assignee != N:
             note = mix(message_id, 17) % 10 == 0
             text = AGENT_NOTE if note else AGENT_TEXT[language][(j + k) % len(AGENT_TEXT[language])]
             return (f"{message_id}\t{j + 1}\tout\tagent\t{assignee}\t{text}\t[]\t{'t' if note else 'f'}\t{channel}\t{N}\t"
-                    f"{'not_sent' if note else 'delivered'}\t\t{0 if note else 1}\t\t{N if note else when}\t{when}\n")
+                    f"{'not_sent' if note else 'delivered'}\t\t{0 if note else 1}\t\t{N if note else when}\t{when}\t{{}}\n")
         status_text = STATUS_TEXT[shipment_status(plan, j)[0]]
         return (f"{message_id}\t{j + 1}\tout\tbot\t{N}\t{tn}: {status_text}\t[]\tf\t{channel}\t{N}\t"
-                f"delivered\t\t1\t\t{when}\t{when}\n")
+                f"delivered\t\t1\t\t{when}\t{when}\t{{}}\n")
 
     def ticket_rows(self, with_shipments: bool = False):
         plan, ts, now = self.plan, self.ts, self.now
@@ -424,14 +426,14 @@ class Seeder:
             ("shipments_trackingevent", "id, status, description, location, occurred_at, external_id, recorded_at, "
              "shipment_id", self.event_rows),
             ("shipments_deliveryattempt", "id, attempted_at, outcome, reason, latitude, longitude, proof_photo_url, "
-             "signed_by, otp_confirmed, disputed, external_id, courier_id, shipment_id", self.attempt_rows),
+             "signed_by, otp_confirmed, disputed, external_id, courier_id, shipment_id, dispute_verdict", self.attempt_rows),
             ("conversations_conversation", "id, created_at, updated_at, channel, external_user_id, state, language, "
              "verified_phone, handoff_reason, queued_at, last_message_at, last_inbound_at, closed_at, bot_delayed_since, "
              "resolved_by_bot, assignee_id, customer_id, identity_id, team_id", self.conversation_rows),
             ("conversations_conversation_shipments", "id, conversation_id, shipment_id", self.conversation_shipment_rows),
             ("conversations_message", "id, conversation_id, direction, sender_kind, sender_id, text, media, "
              "is_internal_note, channel, external_id, delivery_status, delivery_error, delivery_attempts, template_id, "
-             "sent_at, created_at", self.message_rows),
+             "sent_at, created_at, template_variables", self.message_rows),
             ("tickets_ticket", "id, created_at, updated_at, number, subject, description, category, priority, status, "
              "channel, first_response_due, resolution_due, first_responded_at, resolved_at, assignee_id, "
              "conversation_id, customer_id, team_id", self.ticket_rows),
@@ -569,6 +571,7 @@ def load_demo_constants() -> None:
 
 
 CHANNELS = ("sms", "whatsapp", "wechat", "webchat")
+VERDICTS = ["courier_away", "outside_window", "at_address"]  # helpdesk.shipments.services.DisputeVerdict
 FAILURE_REASONS = ["recipient_absent", "recipient_absent", "recipient_absent", "address_wrong", "no_access", "refused",
                    "locker_full"]
 CUSTOMER_TEXT = {
