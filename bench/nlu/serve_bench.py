@@ -183,7 +183,7 @@ def main() -> None:
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
         alog = logs / "actions.log"
         actions = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions.actions", "-p", str(actions_port)],
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
             cwd=BOT_DIR, env={**os.environ, "HELPDESK_URL": helpdesk.url, "HELPDESK_API_TOKEN": state.token},
             stdout=alog.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         try:

@@ -22,6 +22,7 @@ from actions.understanding import (
     complaint_category_guess,
     complaint_category_parse,
     date_format,
+    is_cancel,
     is_skip,
     normalize_tracking_number,
     nps_score_parse,
@@ -128,6 +129,18 @@ def not_changeable_utter(dispatcher: CollectingDispatcher, tracker: Tracker, tra
     except (HelpdeskUnavailable, HelpdeskError):
         label = exc.body.get("status_now", "")
     dispatcher.utter_message(response="utter_not_changeable", tracking_number=tracking_number, status_label=label)
+
+
+def free_text_cancel(dispatcher: CollectingDispatcher, slot: str) -> Dict[Text, Any]:
+    """The customer asked to stop while the form waited for free text: end the form, change nothing.
+
+    Free-text slots take every message whatever its intent (a complaint "курьер не позвонил" is often
+    classified `deny`), so the NLU's `deny` cannot cancel them; only an explicit "cancel" / "отмена" /
+    "算了" (understanding.is_cancel) does. `flow_blocked` makes the form ask nothing more and its submit
+    action do nothing.
+    """
+    dispatcher.utter_message(response="utter_cancelled")
+    return {slot: None, "flow_blocked": True}
 
 
 def unavailable(dispatcher: CollectingDispatcher, exc: Exception) -> List[EventType]:
@@ -491,6 +504,8 @@ class ValidateAddressForm(ChangeFormValidation):
     def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
         address = " ".join(str(value or "").split())
+        if is_cancel(address):
+            return free_text_cancel(dispatcher, "new_address")
         han = len(re.findall(r"[\u3400-\u9fff]", address))
         if han < 6 and (len(address) < 8 or len(address.split()) < 2):
             dispatcher.utter_message(response="utter_address_invalid")
@@ -583,9 +598,18 @@ class ValidateComplaintForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_complaint_form"
 
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        return [] if tracker.get_slot("flow_blocked") else domain_slots
+
     def validate_complaint_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
-        category = complaint_category_parse(str(value or ""))
+        if is_cancel(str(value or "")):
+            return free_text_cancel(dispatcher, "complaint_category")
+        text = str(value or "").strip()
+        category = complaint_category_parse(text)
+        if category is None and (len(text.split()) >= 6 or len(re.findall(r"[\u3400-\u9fff]", text)) >= 12):
+            # The customer told the story instead of picking a category: take it as it is.
+            return {"complaint_category": "other", "complaint_description": text[:2000]}
         if category is None:
             dispatcher.utter_message(response="utter_complaint_category_invalid")
         return {"complaint_category": category}
@@ -593,6 +617,8 @@ class ValidateComplaintForm(FormValidationAction):
     def validate_complaint_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
+        if is_cancel(text):
+            return free_text_cancel(dispatcher, "complaint_description")
         return {"complaint_description": text[:2000] or None}
 
 
@@ -601,6 +627,8 @@ class ActionFileComplaint(Action):
         return "action_file_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("flow_blocked"):
+            return flow_reset()
         client = helpdesk()
         tracking_number = tracker.get_slot("tracking_number")
         if not tracking_number:
@@ -705,7 +733,9 @@ class ValidateNpsForm(FormValidationAction):
     def validate_nps_comment(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        if not text or is_skip(text) or latest_intent(tracker) == "deny":
+        # "no" / "нет" / "cancel" is no comment (the score stands); a comment with a negation in it
+        # ("не позвонил перед приездом") is a comment, whatever intent the model gave it.
+        if not text or is_skip(text) or is_cancel(text):
             return {"nps_comment": SKIPPED}
         return {"nps_comment": text[:2000]}
 

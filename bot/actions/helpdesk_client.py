@@ -30,10 +30,11 @@ class HelpdeskClient:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Token {self.token}"
 
-    def _request(self, method: str, path: str, body: Optional[dict] = None) -> Dict[str, Any]:
-        url = f"{self.base_url}/api/v1/bot/conversations/{path}"
+    def _request(self, method: str, path: str, body: Optional[dict] = None, *, params: Optional[dict] = None,
+                 root: str = "conversations/") -> Dict[str, Any]:
+        url = f"{self.base_url}/api/v1/bot/{root}{path}"
         try:
-            response = self.session.request(method, url, json=body, timeout=self.timeout)
+            response = self.session.request(method, url, json=body, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             raise HelpdeskUnavailable(str(exc)) from exc
         if response.status_code >= 500:
@@ -92,3 +93,40 @@ class HelpdeskClient:
     def nps(self, conversation: str, tracking_number: str, score: int, comment: str) -> dict:
         return self._request("POST", f"{conversation}/nps/",
                              {"tracking_number": tracking_number, "score": score, "comment": comment})
+
+    # Self-service: FAQ answers (not tied to a conversation) ------------------
+    # Each success carries `answer`, a sentence ready to send in `language`.
+    def _faq(self, path: str, language: str, **params: Any) -> dict:
+        query = {key: value for key, value in params.items() if value not in (None, "")}
+        return self._request("GET", path, params={**query, "language": language}, root="faq/")
+
+    def shipping_fee(self, weight_kg: str, language: str, city: str = "", postcode: str = "") -> dict:
+        return self._faq("shipping-fee/", language, weight_kg=weight_kg, city=city, postcode=postcode)
+
+    def service_area(self, language: str, city: str = "", postcode: str = "") -> dict:
+        return self._faq("service-area/", language, city=city, postcode=postcode)
+
+    def pickup_points_near(self, language: str, city: str = "", postcode: str = "", kind: str = "") -> dict:
+        return self._faq("pickup-points/", language, city=city, postcode=postcode, kind=kind)
+
+    def faq_topic(self, topic: str, language: str) -> dict:
+        """`prohibited-items`, `damage-claim` or `opening-hours`; 404 faq_not_found when staff wrote none."""
+        return self._faq(f"{topic}/", language)
+
+    # Self-service: delivery preference and returns (the verified recipient) --
+    def preference(self, conversation: str, tracking_number: str) -> Optional[dict]:
+        return self._request("GET", f"{conversation}/shipments/{tracking_number}/preference/").get("preference")
+
+    def preference_set(self, conversation: str, tracking_number: str, method: str, *,
+                       pickup_point_id: Optional[int] = None, time_slots: Optional[list] = None,
+                       appointment_date: Optional[str] = None, instructions: str = "") -> dict:
+        return self._request("POST", f"{conversation}/shipments/{tracking_number}/preference/", {
+            "method": method, "pickup_point_id": pickup_point_id, "time_slots": list(time_slots or []),
+            "appointment_date": appointment_date, "instructions": instructions})
+
+    def return_start(self, conversation: str, tracking_number: str, reason: str, method: str, *,
+                     pickup_point_id: Optional[int] = None, comment: str = "") -> dict:
+        body: Dict[str, Any] = {"reason": reason, "method": method, "comment": comment}
+        if pickup_point_id is not None:
+            body["pickup_point_id"] = pickup_point_id
+        return self._request("POST", f"{conversation}/shipments/{tracking_number}/return/", body)

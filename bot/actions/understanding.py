@@ -10,7 +10,7 @@ from components.scripts import normalize_tracking_number
 
 __all__ = [
     "normalize_tracking_number", "option_number", "nps_score_parse", "complaint_category_guess",
-    "change_choice_parse", "is_skip", "date_format", "time_format",
+    "change_choice_parse", "is_skip", "is_cancel", "date_format", "time_format",
 ]
 
 _ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
@@ -148,6 +148,55 @@ _SKIP = {"skip", "no", "nope", "nothing", "none", "n/a", "-", "нет", "про�
 
 def is_skip(text: Optional[str]) -> bool:
     return _clean(text).strip(" .!。！") in _SKIP
+
+
+# An explicit "stop" while a form waits for free text (a complaint's story, a new address): the whole
+# message is a cancel phrase, possibly with a negation, "please" or "thanks" around it. A message with any
+# other word ("курьер не приехал", "not delivered", "没人来") is the customer's answer, whatever intent
+# the model gave it, so negations in a description can never drop the complaint.
+_CANCEL_TRIGGERS = {
+    # en
+    "cancel", "cancelled", "canceled", "stop", "abort", "quit", "exit", "forget", "nevermind", "nvm", "no", "nope",
+    "nah", "don't", "dont", "not", "never", "scratch",
+    # ru
+    "отмена", "отменить", "отмените", "отмени", "отменяю", "отменяем", "стоп", "хватит", "нет", "не", "неа",
+    "нене", "передумал", "передумала", "передумали", "забудь", "забудьте", "отбой", "проехали", "отставить",
+}
+_CANCEL_FILLERS = {
+    "it", "that", "this", "mind", "i", "i'm", "im", "changed", "my", "the", "complaint", "request", "change",
+    "please", "pls", "plz", "thanks", "thank", "you", "thx", "ok", "okay", "now", "anymore", "need", "want",
+    "do", "to", "all", "everything", "leave", "a", "go", "ahead", "with",
+    "надо", "нужно", "хочу", "буду", "уже", "ничего", "пожалуйста", "спасибо", "спс", "давай", "давайте",
+    "жалобу", "жалобы", "заявку", "всё", "все", "ладно", "это", "так", "я", "ок", "тогда", "оставьте",
+    "оставим", "как", "есть", "меня", "мне", "пока", "тут", "лучше", "ну", "менять", "оформлять", "писать",
+}
+_CANCEL_PHRASES_HAN = sorted([
+    "取消", "算了", "算啦", "算数", "算數", "不用了", "不用", "不要了", "不要", "不需要", "不必了", "不必", "不投诉了",
+    "不投訴了", "不改了", "不弄了", "不搞了", "别弄了", "別弄了", "别改了", "別改了", "停止", "停", "退出", "撤销", "撤銷",
+    "唔使", "唔要", "唔好", "冇事", "没事", "沒事", "不了", "没有", "沒有", "冇", "不",
+], key=len, reverse=True)
+_CANCEL_FILLERS_HAN = set("了吧啦啊呀哦喔嗯我先还還是那就这這个個咗喇囉好的你呢哈吗嗎麻烦煩谢謝唔该該喎")
+
+
+def is_cancel(text: Optional[str]) -> bool:
+    """The whole message asks to stop ("cancel", "нет, не надо", "算了，不投诉了"), nothing more."""
+    cleaned = _clean(text)
+    if not cleaned or len(cleaned) > 40:
+        return False
+    han = "".join(re.findall(r"[\u3400-\u9fff]", cleaned))
+    words = re.findall(r"[a-zа-я']+", cleaned.replace("ё", "е").replace("’", "'"))
+    if re.search(r"\d", cleaned) or (han and words):
+        return False
+    if han:
+        rest, found = han, False
+        for phrase in _CANCEL_PHRASES_HAN:
+            if phrase in rest:
+                found = True
+                rest = rest.replace(phrase, "")
+        return found and all(char in _CANCEL_FILLERS_HAN for char in rest)
+    words = [word.strip("'") for word in words]
+    return ((any(word in _CANCEL_TRIGGERS for word in words) or "changed my mind" in " ".join(words))
+            and all(word in _CANCEL_TRIGGERS or word in _CANCEL_FILLERS for word in words))
 
 
 _EN_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]

@@ -12,7 +12,9 @@ intent does not matter as long as it is not deny / request_human), and each conv
 the bot actions it must run: a conversation where the model or the bot does something else is
 reported and left out of the file, so a story only ever records intended behaviour.
 
-Usage: python scripts/record_stories.py MODEL.tar.gz   (from bot/, in the bot's venv)
+Usage: python scripts/record_stories.py MODEL.tar.gz [--only PREFIX]   (from bot/, in the bot's venv)
+--only records just the conversations whose name starts with PREFIX (e.g. "self-service") and merges them
+into the existing files, replacing the stories of the same name and keeping every other story as it is.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import yaml
 
 BOT_DIR = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(BOT_DIR))
+from scripts.selfservice_conversations import SELF_SERVICE  # noqa: E402
 from tests.helpdesk_standin import HelpdeskStandin, demo_state  # noqa: E402
 
 SF, YT, JD = "SF1234567890123", "YT9876543210", "JD0088776655"
@@ -230,6 +233,9 @@ CONVERSATIONS = {
     ],
 }
 
+for _language, _conversations in SELF_SERVICE.items():
+    CONVERSATIONS[_language] = CONVERSATIONS[_language] + _conversations
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -297,6 +303,7 @@ def story_steps(events: list) -> tuple[list, list, list]:
 
 def main() -> None:
     model = sys.argv[1]
+    only = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == "--only" else None
     out_dir = BOT_DIR / "tests" / "stories"
     out_dir.mkdir(exist_ok=True)
     env = os.environ.copy()
@@ -311,7 +318,7 @@ def main() -> None:
         try:
             alog = logs / "actions.log"
             processes.append(actions := subprocess.Popen(
-                [sys.executable, "-m", "rasa_sdk", "--actions", "actions.actions", "-p", str(actions_port)],
+                [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
                 cwd=BOT_DIR, env={**env, "HELPDESK_URL": helpdesk.url, "HELPDESK_API_TOKEN": state.token},
                 stdout=alog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             rlog = logs / "rasa.log"
@@ -327,6 +334,8 @@ def main() -> None:
             for language, conversations in CONVERSATIONS.items():
                 stories = []
                 for name, setup, turns, expected in conversations:
+                    if only and not name.startswith(only):
+                        continue
                     sender += 1
                     fresh = demo_state(state.token)
                     for key, value in vars(fresh).items():
@@ -335,6 +344,8 @@ def main() -> None:
                         state.customer_shipments = [SF, YT]
                     elif setup == "out":  # the only parcel on file is out for delivery
                         state.customer_shipments = ["RR123456789CN"]
+                    elif setup == "delivered":  # the only parcel on file was delivered
+                        state.customer_shipments = [JD]
                     for turn in turns:
                         if turn[0] == "@nps":
                             requests.post(f"{base}/conversations/{sender}/trigger_intent?token={token}", json={
@@ -364,6 +375,11 @@ def main() -> None:
                         continue
                     stories.append({"story": f"{language}: {name}", "steps": steps})
                 path = out_dir / f"test_{language}.yml"
+                if only and path.exists():
+                    recorded = {story["story"] for story in stories}
+                    kept = [story for story in yaml.safe_load(path.read_text())["stories"]
+                            if story["story"] not in recorded]
+                    stories = kept + stories
                 header = (f"# Test stories, {language}: recorded from the real bot by bot/scripts/record_stories.py\n"
                           "# (customer text, the intents the model must give it, slots the actions set, form steps).\n"
                           "# Replayed by bot/scripts/test.sh: rasa test core --e2e --fail-on-prediction-errors.\n")

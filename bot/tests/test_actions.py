@@ -6,13 +6,11 @@ the events Rasa gets back, and the requests that reached the helpdesk.
 """
 from __future__ import annotations
 
-import inspect
 import socket
 
 import pytest
-from rasa_sdk import Action
+from rasa_sdk.executor import ActionExecutor
 
-from actions import actions as bot_actions
 from actions.actions import (
     SKIPPED,
     VERIFIED,
@@ -77,8 +75,10 @@ def only_sorry(messages, language):
 # Wiring: every action the domain names exists in the action server, and vice versa.
 # ---------------------------------------------------------------------------
 def test_every_domain_action_is_served():
-    served = {cls().name() for _, cls in inspect.getmembers(bot_actions, inspect.isclass)
-              if issubclass(cls, Action) and cls.__module__ == bot_actions.__name__ and not inspect.isabstract(cls)}
+    # As the action server loads them: `rasa_sdk --actions actions` imports every module of the package.
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    served = set(executor.actions)
     custom = {name for name in domain().user_actions if not name.startswith("utter_")}
     assert custom - {"action_validate_slot_mappings"} <= served
     assert served <= custom | {"action_validate_slot_mappings"}
@@ -573,6 +573,26 @@ def test_locker_filled_meanwhile_asks_again(helpdesk):
     assert slots_set(events)["change_choice"] is None
 
 
+def test_corrected_address_with_a_negation_is_the_address(helpdesk):
+    helpdesk.state.verified.add(SF)
+    text = "не на Ленина, а на Садовую 5, кв 12"
+    events, messages = run(ValidateAddressForm(), address_step("new_address", text, {"change_choice": "address"},
+                                                               language="ru"))
+    assert messages == []
+    assert slots_set(events)["new_address"] == text and slots_set(events)["requested_slot"] == "confirmed"
+
+
+@pytest.mark.parametrize("text", ["cancel", "отмена", "取消", "算了吧"])
+def test_explicit_cancel_instead_of_an_address_changes_nothing(helpdesk, text):
+    helpdesk.state.verified.add(SF)
+    events, messages = run(ValidateAddressForm(), address_step("new_address", text, {"change_choice": "address"}))
+    assert responses(messages) == ["utter_cancelled"]
+    assert slots_set(events)["flow_blocked"] is True and slots_set(events)["requested_slot"] is None
+    _, messages = run(ActionChangeAddress(), tracker(slots={"tracking_number": SF, "change_choice": "address",
+                                                            "flow_blocked": True}))
+    assert messages == [] and helpdesk.calls("address/$") == []
+
+
 def test_address_the_helpdesk_rejects_is_asked_again(helpdesk):
     helpdesk.state.verified.add(SF)
     helpdesk.fail("/address/$", 400, {"code": "address_invalid", "detail": "Address could not be found."})
@@ -639,6 +659,60 @@ def test_complaint_category_answer(helpdesk):
         text="x", candidates={"complaint_description": "  It came a week late  "}, active_loop="complaint_form",
         requested_slot="complaint_description", slots={"complaint_category": "late"}))
     assert slots_set(events)["complaint_description"] == "It came a week late"
+
+
+# A complaint's story often carries negations the model reads as `deny`; inside the form it is the story.
+NEGATED_STORIES = {
+    "en": "the courier didn't call and never came, no note, nothing",
+    "zh-hans": "快递员没打电话也没上门，直接写了联系不上",
+    "zh-hant": "送貨員冇打電話又冇上門，就話聯絡唔到我",
+    "ru": "курьер не позвонил и не приехал",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_negated_description_is_the_description_not_a_cancel(helpdesk, language):
+    story = NEGATED_STORIES[language]
+    events, messages = run(ValidateComplaintForm(), tracker(
+        text=story, intent="deny", candidates={"complaint_description": story}, active_loop="complaint_form",
+        requested_slot="complaint_description", slots={"complaint_category": "fake_attempt"}, language=language))
+    assert messages == []
+    assert slots_set(events)["complaint_description"] == story
+    assert "flow_blocked" not in slots_set(events)
+    slots = {"complaint_category": "fake_attempt", "complaint_description": story}
+    _, messages = run(ActionFileComplaint(), tracker(slots=slots, language=language))
+    assert responses(messages)[0] == "utter_complaint_filed"  # a fake attempt is urgent: then a colleague
+    assert helpdesk.calls("complaints/$")[0].body["description"] == story
+
+
+@pytest.mark.parametrize("language, text", [("en", "cancel"), ("zh-hans", "算了，不投诉了"), ("zh-hant", "唔使喇"),
+                                            ("ru", "отмена")])
+def test_explicit_cancel_while_describing_files_nothing(helpdesk, language, text):
+    events, messages = run(ValidateComplaintForm(), tracker(
+        text=text, intent="deny", candidates={"complaint_description": text}, active_loop="complaint_form",
+        requested_slot="complaint_description", slots={"complaint_category": "late"}, language=language))
+    assert responses(messages) == ["utter_cancelled"]
+    assert in_language(render(messages, language)[0], language)
+    slots = slots_set(events)
+    assert slots["complaint_description"] is None and slots["flow_blocked"] is True
+    assert slots["requested_slot"] is None  # the form ends here
+    events, messages = run(ActionFileComplaint(), tracker(slots={"complaint_category": "late",
+                                                                 "flow_blocked": True}, language=language))
+    assert messages == [] and helpdesk.requests == []
+    assert slots_set(events)["flow_blocked"] is None
+
+
+def test_complaint_category_answer_with_a_negation_or_a_story(helpdesk):
+    form = dict(active_loop="complaint_form", requested_slot="complaint_category", language="ru")
+    events, messages = run(ValidateComplaintForm(), tracker(text="нет", intent="deny", candidates={
+        "complaint_category": "нет"}, **form))
+    assert responses(messages) == ["utter_cancelled"] and slots_set(events)["requested_slot"] is None
+    story = "заказ ждала неделю, курьер так и не приехал, на звонки никто не отвечает"
+    events, messages = run(ValidateComplaintForm(), tracker(text=story, intent="deny", candidates={
+        "complaint_category": story}, **form))
+    assert messages == []
+    assert slots_set(events)["complaint_category"] == "other"
+    assert slots_set(events)["complaint_description"] == story
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -768,6 +842,10 @@ def test_nps_score_and_comment(helpdesk):
     events, _ = run(ValidateNpsForm(), tracker(text="нет", intent="deny", candidates={"nps_comment": "нет"},
                                                requested_slot="nps_comment", **form))
     assert slots_set(events)["nps_comment"] == SKIPPED
+    comment = "курьер не позвонил перед приездом"
+    events, _ = run(ValidateNpsForm(), tracker(text=comment, intent="deny", candidates={"nps_comment": comment},
+                                               requested_slot="nps_comment", **form))
+    assert slots_set(events)["nps_comment"] == comment
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

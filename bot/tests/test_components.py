@@ -94,3 +94,14 @@ def test_no_letters_means_no_language():
 def test_han_text_without_traditional_forms_is_ambiguous():
     language, ambiguous = detect_language("好的")
     assert language == "zh-hans" and ambiguous
+
+
+def test_every_tracking_number_is_one_feature_word(tokenizer):
+    """Numbers are featurized as one placeholder word, so their digits do not read as "tracking"; text stays."""
+    glued = tokens(tokenizer, "我想改SF1234567890123的地址")
+    number = [t for t in glued if t.text == "SF1234567890123"]
+    assert len(number) == 1 and number[0].lemma == "__tn__"
+    other = tokens(tokenizer, "перенесите rr123456789cn на 12 число")
+    assert [t.lemma for t in other][:2] == ["перенесите", "__tn__"]
+    assert other[1].text == "rr123456789cn"
+    assert "__tn__" not in [t.lemma for t in tokens(tokenizer, "deliver after 7pm to flat 12, code 4821")]

@@ -6,6 +6,7 @@ from actions.understanding import (
     complaint_category_guess,
     complaint_category_parse,
     date_format,
+    is_cancel,
     is_skip,
     nps_score_parse,
     option_number,
@@ -63,3 +64,23 @@ def test_dates_in_each_language():
     assert date_format("2026-11-24", "zh-hans") == "11月24日（周二）"
     assert date_format("2026-11-24", "zh-hant") == "11月24日（週二）"
     assert date_format("2026-11-24", "ru") == "24 ноября (вт)"
+
+
+@pytest.mark.parametrize("text", [
+    "cancel", "Cancel please", "stop", "no", "nope, forget it", "never mind", "I changed my mind",
+    "don't need it anymore", "отмена", "Отмена!", "нет", "нет, не надо, передумал", "не хочу", "стоп",
+    "не нужно уже, спасибо", "取消", "算了", "算了，不投诉了", "不用了谢谢", "不要了", "唔使喇", "算數啦", "取消吧",
+])
+def test_explicit_cancel(text):
+    assert is_cancel(text)
+
+
+@pytest.mark.parametrize("text", [
+    # Free-text answers with negations: a complaint's story or a corrected address, never a cancel.
+    "курьер не позвонил и не приехал", "не приехал", "Заказ две недели назад, до сих пор не привезли, на звонки "
+    "никто не отвечает", "не на Ленина, а на Садовую 5", "not delivered", "he did not ring the bell",
+    "no one came", "no, deliver to 5 Baker Street", "I want it now", "没人来", "没有送到", "快递员没打电话",
+    "不送上门", "不在家", "唔該", "冇人嚟過", "cancel 123", "2", "",
+])
+def test_not_a_cancel(text):
+    assert not is_cancel(text)
