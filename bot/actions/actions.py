@@ -45,6 +45,7 @@ FLOW_SLOTS = [
     "flow_blocked", "offered_shipments", "otp_code", "otp_sent_to", "delivery_window", "offered_windows",
     "window_label", "change_choice", "new_address", "pickup_point", "offered_pickup_points", "change_target",
     "confirmed", "complaint_category", "complaint_description", "nps_score", "nps_comment",
+    "damage_claim_offered",
 ]
 
 

@@ -330,7 +330,19 @@ class ActionFaqTopic(Action):
         answer_utter(dispatcher, found.get("answer"))
         if topic == "damage-claim":
             dispatcher.utter_message(response="utter_offer_damage_claim")
-        return []
+            return [SlotSet("damage_claim_offered", True)]
+        return [SlotSet("damage_claim_offered", None)]
+
+
+class ActionDeclineDamageClaim(Action):
+    """"No" to the damage-claim offer: the offer is withdrawn and the bot says what else it can do."""
+
+    def name(self) -> Text:
+        return "action_decline_damage_claim"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_how_can_help")
+        return [SlotSet("damage_claim_offered", None)]
 
 
 class ActionStartDamageClaim(Action):

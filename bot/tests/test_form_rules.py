@@ -97,3 +97,21 @@ def test_no_to_a_short_question_still_cancels(form, slot):
     assert slot not in extracted(tracker)
     tracker.update(ActionExecutionRejected(form))
     assert next_action(tracker) == "action_deactivate_loop"
+
+
+def test_rules_train_under_the_models_own_rule_policy_settings():
+    """RulePolicy as config.yml runs it (restrict_rules and the contradiction check on): a rule with two user
+    turns or two rules that disagree fail here in seconds instead of at the end of a full training."""
+    importer = TrainingDataImporter.load_from_dict(
+        config_path=str(BOT_DIR / "config.yml"), domain_path=str(BOT_DIR / "domain"),
+        training_data_paths=[str(BOT_DIR / "data")])
+    settings = next(p for p in importer.get_config()["policies"] if p["name"] == "RulePolicy")
+    config = {**RulePolicy.get_default_config(), **{k: v for k, v in settings.items() if k != "name"}}
+    assert config["restrict_rules"] and config["check_for_contradictions"]
+    trackers = TrainingDataGenerator(importer.get_stories(), importer.get_domain(), augmentation_factor=0,
+                                     tracker_limit=1000).generate()
+    policy = RulePolicy.create(config, LocalModelStorage(Path(tempfile.mkdtemp())), Resource("rules"),
+                               ExecutionContext(GraphSchema({}), "test"))
+    policy.train(trackers, importer.get_domain())  # raises InvalidRule on a broken rule
+    assert policy.lookup["rules"], "no rules were learnt"
+

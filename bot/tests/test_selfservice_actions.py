@@ -11,7 +11,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.events import ConversationPaused
 
@@ -26,6 +26,7 @@ from actions.selfservice import (
     ActionServiceArea,
     ActionSetPreference,
     ActionShippingFee,
+    ActionDeclineDamageClaim,
     ActionStartDamageClaim,
     ActionStartReturn,
     ValidatePickupPointsForm,
@@ -320,11 +321,16 @@ def test_prohibited_items_answer_comes_from_the_helpdesk(helpdesk, language):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_damage_claim_answer_then_a_claim_is_offered(helpdesk, language):
-    _, messages = run(ActionFaqTopic(), tracker(text="?", intent="ask_damage_claim", language=language))
+    offer, messages = run(ActionFaqTopic(), tracker(text="?", intent="ask_damage_claim", language=language))
     assert responses(messages) == ["utter_faq_answer", "utter_offer_damage_claim"]
     assert said(messages, language)[0] == helpdesk.state.faq["damage_claim"][language]
+    assert slots_set(offer)["damage_claim_offered"] is True
     events, _ = run(ActionStartDamageClaim(), tracker(text="yes", intent="affirm", language=language))
     assert slots_set(events)["complaint_category"] == "damaged"
+    assert slots_set(events)["damage_claim_offered"] is None
+    events, messages = run(ActionDeclineDamageClaim(), tracker(text="no", intent="deny", language=language))
+    assert responses(messages) == ["utter_how_can_help"] and slots_set(events)["damage_claim_offered"] is None
+    said(messages, language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -711,6 +717,9 @@ def turns(*steps) -> DialogueStateTracker:
     for step in steps:
         if step.startswith("action_"):
             events.append(ActionExecuted(step))
+        elif "=" in step:  # a slot the previous action set: "damage_claim_offered=True"
+            name, value = step.split("=")
+            events.append(SlotSet(name, {"True": True, "None": None}.get(value, value)))
         else:
             events += [ActionExecuted("action_listen"), UserUttered(step, {"name": step, "confidence": 1.0})]
     return DialogueStateTracker.from_events("test", events, slots=domain().slots)
@@ -718,9 +727,11 @@ def turns(*steps) -> DialogueStateTracker:
 
 def test_yes_after_the_damage_claim_answer_starts_a_claim():
     assert next_action(turns("ask_damage_claim")) == "action_faq_topic"
-    assert next_action(turns("ask_damage_claim", "action_faq_topic", "affirm")) == "action_start_damage_claim"
-    assert next_action(turns("ask_damage_claim", "action_faq_topic", "affirm",
-                             "action_start_damage_claim")) == "complaint_form"
+    offer = ("ask_damage_claim", "action_faq_topic", "damage_claim_offered=True")
+    assert next_action(turns(*offer, "affirm")) == "action_start_damage_claim"
+    assert next_action(turns(*offer, "affirm", "action_start_damage_claim", "damage_claim_offered=None")) \
+        == "complaint_form"
+    assert next_action(turns(*offer, "deny")) == "action_decline_damage_claim"
     # "yes" anywhere else is still "how can I help?"; after the prohibited-items answer too.
     assert next_action(turns("affirm")) == "utter_how_can_help"
     assert next_action(turns("ask_prohibited_items", "action_faq_topic", "affirm")) == "utter_how_can_help"
