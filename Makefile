@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PY311 ?= python3.11
 PY310 ?= $(shell (pyenv root 2>/dev/null || echo $$HOME/.pyenv))/versions/3.10.13/bin/python
 
-.PHONY: run test test-helpdesk test-bot bot bench bench-hub bench-nlu bench-scale bench-dispatch lock venv migrate seed messages
+.PHONY: run test test-helpdesk test-bot bot bench bench-hub bench-ack bench-nlu bench-scale bench-dispatch lock venv migrate seed messages
 
 run:            ## set up and start everything on the embedded default, with demo data
 	@bash scripts/run.sh
@@ -24,7 +24,7 @@ bench:          ## every benchmark
 	@bash bench/run.sh all
 
 # Explicit targets: make skips pattern rules for .PHONY targets, so `bench-%:` never ran.
-bench-hub bench-nlu bench-scale bench-dispatch:
+bench-hub bench-ack bench-nlu bench-scale bench-dispatch:
 	@bash bench/run.sh $(@:bench-%=%)
 
 venv:

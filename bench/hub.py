@@ -4,7 +4,7 @@
 
 Runs the shipped pieces against a dedicated database, `parceldesk_bench_hub` (dropped, migrated and seeded with
 `seed_demo` each run): the helpdesk's web server (production settings, as in the Procfile: `python -m
-helpdesk.config.web`, two daphne processes on one socket), a real Celery worker, the
+helpdesk.config.web`, two uvicorn processes on one socket), a real Celery worker, the
 real Rasa server with the cached model (`bot/scripts/train.sh`) and the real action server (which calls the
 helpdesk's bot API), and the Twilio stand-in as the customers' phone network.
 
@@ -34,7 +34,7 @@ in that window and the load average are printed (the machine may be shared). The
 
 Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
 BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 2, as the
-Procfile), BENCH_WEB_PROCESSES (daphne processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
+Procfile), BENCH_WEB_PROCESSES (uvicorn processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model).
 """
 from __future__ import annotations
@@ -471,7 +471,7 @@ def main() -> None:
         if seeded.returncode != 0:
             raise SystemExit(f"bench-hub: seed_demo failed:\n{seeded.stderr[-3000:]}")
 
-        log(f"bench-hub: starting Rasa ({Path(model).name}), the action server, daphne and a Celery worker ...")
+        log(f"bench-hub: starting Rasa ({Path(model).name}), the action server, the web server and a Celery worker ...")
         endpoints = processes.logs / "endpoints.yml"
         endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
         bot_env = {**os.environ, "HELPDESK_URL": base, "HELPDESK_API_TOKEN": TOKEN, "RASA_TOKEN": RASA_TOKEN,
@@ -619,7 +619,7 @@ def main() -> None:
 
     print(f"bench-hub: {hub_n + rasa_n:,} turns from {2 * args.rounds * args.customers:,} customers (en, zh-hans, "
           f"zh-hant, ru; tracking questions on the seeded demo parcels), {args.concurrency} talking at once, "
-          f"{args.rounds} alternating rounds per path; daphne ×{web_processes} (production settings), Celery worker "
+          f"{args.rounds} alternating rounds per path; uvicorn ×{web_processes} (production settings), Celery worker "
           f"×{concurrency}, "
           f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in")
     print(f"rasa REST channel (baseline, {concurrency} at once like the worker): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "

@@ -2,7 +2,7 @@
 # `make bench` / `make bench-NAME`: each benchmark prints its result as its last line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-names=(hub nlu scale dispatch)
+names=(hub ack nlu scale dispatch)
 want=${1:-all}
 [ "$want" = all ] && selected=("${names[@]}") || selected=("$want")
 status=0

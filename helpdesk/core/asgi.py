@@ -5,8 +5,11 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.http import FileResponse
+from django.urls import set_script_prefix
 
 
 class HelpdeskASGIHandler(ASGIHandler):
@@ -46,9 +49,40 @@ class HelpdeskASGIHandler(ASGIHandler):
         finally:
             self._idle.put_nowait(executor)
 
-    async def run_get_response(self, request):
-        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
-        response._handler_class = self.__class__
-        if isinstance(response, FileResponse):  # ASGI servers chunk by themselves
-            response.block_size = self.chunk_size
+    async def handle(self, scope, receive, send):
+        """Django's `handle`, with the request's synchronous work in one hop to its thread instead of three.
+
+        Django's sends the request_started signal, runs the chain and closes the response (request_finished) in three
+        hops and watches for the client's disconnect in a task of its own: about a millisecond of the web server's
+        CPU per request, a fifth of an SMS webhook's. A disconnect cannot stop a synchronous view anyway (its thread
+        runs on), and an answer to a client that left is dropped by the server. A streaming response is sent as
+        Django sends it and closed on its thread after.
+        """
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        try:
+            set_script_prefix(get_script_prefix(scope))
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def _respond(self, scope, body_file):
+        """On the request's thread: request_started, the request, the chain and the view, and (unless it streams)
+        the response closed, which sends request_finished; its content stays for `send_response`."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):  # ASGI servers chunk by themselves
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()
         return response

@@ -34,7 +34,7 @@ def test_long_running_services_have_healthchecks(compose):
 def test_commands_point_at_code_that_exists(compose):
     services = compose["services"]
     web = services["web"]["command"]
-    assert web[:3] == ["python", "-m", "helpdesk.config.web"]  # daphne processes on one socket
+    assert web[:3] == ["python", "-m", "helpdesk.config.web"]  # uvicorn processes on one socket
     module, attr = importlib.import_module("helpdesk.config.web").APPLICATION.split(":")
     assert hasattr(importlib.import_module(module), attr)
     for name in ("worker", "beat"):
