@@ -35,7 +35,9 @@ in that window and the load average are printed (the machine may be shared). The
 Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
 BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 2, as the
 Procfile), BENCH_WEB_PROCESSES (uvicorn processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model), BENCH_NICE
+(niceness of the worker, Rasa and the action server, default 10 as the Procfile; 0 runs them at the web server's
+priority, for comparison).
 """
 from __future__ import annotations
 
@@ -64,6 +66,8 @@ from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature
 DB = os.environ.get("BENCH_HUB_DB", "parceldesk_bench_hub")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+# The worker's, Rasa's and the action server's niceness (the Procfile's; tests/deploy/test_priority.py checks they agree)
+NICENESS = int(os.environ.get("BENCH_NICE", "10"))
 TOKEN = "bench-hub-token"
 RASA_TOKEN = "bench-hub-rasa-token"
 SMS_FROM = "+15017122661"
@@ -451,6 +455,7 @@ def main() -> None:
     args = parser.parse_args()
     concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
+    niceness = NICENESS
 
     model = model_path()
     log(f"bench-hub: recreating {DB} ...")
@@ -477,11 +482,14 @@ def main() -> None:
         bot_env = {**os.environ, "HELPDESK_URL": base, "HELPDESK_API_TOKEN": TOKEN, "RASA_TOKEN": RASA_TOKEN,
                    "RASA_MODEL": model, "RASA_PORT": str(rasa_port), "ACTIONS_PORT": str(actions_port),
                    "RASA_ENDPOINTS": str(endpoints)}
-        processes.start("actions", ["bash", "bot/scripts/actions.sh"], bot_env)
-        processes.start("rasa", ["bash", "bot/scripts/rasa.sh"], bot_env)
+        # As the Procfile: the web server at normal priority, the bot and the worker behind it (nice), so
+        # acknowledgements do not queue behind Rasa's or the worker's CPU.
+        niced = ["nice", "-n", str(niceness)] if niceness else []
+        processes.start("actions", niced + ["bash", "bot/scripts/actions.sh"], bot_env)
+        processes.start("rasa", niced + ["bash", "bot/scripts/rasa.sh"], bot_env)
         processes.start("web", [sys.executable, "-m", "helpdesk.config.web", "--port", str(web_port),
                                 "--processes", web_processes], env)
-        worker_log = processes.start("worker", [
+        worker_log = processes.start("worker", niced + [
             sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "--loglevel", "WARNING",
             "--concurrency", concurrency, "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--hostname", f"bench-hub-{os.getpid()}@%h"], env)
@@ -621,7 +629,8 @@ def main() -> None:
           f"zh-hant, ru; tracking questions on the seeded demo parcels), {args.concurrency} talking at once, "
           f"{args.rounds} alternating rounds per path; uvicorn ×{web_processes} (production settings), Celery worker "
           f"×{concurrency}, "
-          f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in")
+          f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in; worker, Rasa and action server at nice "
+          f"{niceness}, web at 0")
     print(f"rasa REST channel (baseline, {concurrency} at once like the worker): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "
           f"p50 {percentile(turn_ms(rasa_turns), 50):.0f} ms, p95 {percentile(turn_ms(rasa_turns), 95):.0f} ms; "
           f"{sum(t.replies for t in rasa_turns)} replies")
