@@ -3,8 +3,9 @@
     bench/dispatch.py [--events N] [--senders K]      (make bench-dispatch)
 
 Runs the shipped pieces against a dedicated database, `parceldesk_bench_dispatch` (dropped and recreated
-each run): the helpdesk on daphne (production settings) and the Celery workers of the Procfile (queues parceldesk +
-dispatch on one, the proactive notices on another at nice 10), in subprocesses, with
+each run): the helpdesk's web server as the Procfile starts it (`python -m helpdesk.config.web`, uvicorn ×
+BENCH_WEB_PROCESSES, production settings) and the Celery workers of the Procfile (queues parceldesk + dispatch on
+one at nice 10, the proactive notices on another at nice 15), in subprocesses, with
 the dispatch stand-in as the push consumer (DISPATCH_WEBHOOK_URL) and the Twilio stand-in as the customers'
 phones. The stand-in dispatch signs and sends the scans: each shipment gets four (in transit with an ETA,
 10 % of them later than promised; at the station; out for delivery with the ETA window, and for 90 % the
@@ -20,7 +21,7 @@ other shipments, sends the same kind of events one per request. The last line is
 
 Environment: BENCH_DISPATCH_EVENTS (default 20,000), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; flushed at the start), BENCH_WORKER_CONCURRENCY (default 2, as
-in the Procfile), BENCH_NOTICES_CONCURRENCY (default 2).
+in the Procfile), BENCH_NOTICES_CONCURRENCY (default 2), BENCH_WEB_PROCESSES (default 2, as the Procfile).
 """
 from __future__ import annotations
 
@@ -209,6 +210,7 @@ def main() -> None:
     baseline_shipments = max(25, min(125, shipments // 40))  # 500 single-event requests for the default run
     concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
     notices_concurrency = os.environ.get("BENCH_NOTICES_CONCURRENCY", "2")
+    web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
 
     from integrations.standins.dispatch import DispatchStandin
     from integrations.standins.twilio import TwilioStandin
@@ -240,17 +242,17 @@ def main() -> None:
 
     processes = Processes("bench-dispatch")
     port = free_port()
-    bin_dir = Path(sys.executable).parent
     try:
-        processes.start("web", [str(bin_dir / "daphne"), "-b", "127.0.0.1", "-p", str(port),
-                                "helpdesk.config.asgi:application"], env)
-        # The Procfile's layout: chats + the dispatch push on one worker, proactive notices on a niced one.
+        processes.start("web", [sys.executable, "-m", "helpdesk.config.web", "--port", str(port),
+                                "--processes", web_processes], env)
+        # The Procfile's layout: the web server first; chats + the dispatch push on one worker at nice 10, proactive
+        # notices on another at nice 15 (tests/deploy/test_priority.py keeps the Procfile so).
         worker_log = processes.start("worker", [
-            sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "parceldesk,dispatch",
+            "nice", "-n", "10", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "parceldesk,dispatch",
             "--loglevel", "WARNING", "--concurrency", concurrency, "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--hostname", f"bench-dispatch-{os.getpid()}@%h"], env)
         notices_log = processes.start("notices", [
-            "nice", "-n", "10", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "notices",
+            "nice", "-n", "15", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "notices",
             "--loglevel", "WARNING", "--concurrency", notices_concurrency, "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--hostname", f"bench-dispatch-notices-{os.getpid()}@%h"], env)
         base = f"http://127.0.0.1:{port}"
@@ -322,8 +324,8 @@ def main() -> None:
 
     p95_push = percentile(push_lags, 95)
     print(f"bench-dispatch: {events:,} courier scan events ({shipments:,} shipments × {EVENTS_PER_SHIPMENT}) through "
-          f"POST /api/v1/dispatch/events/ on daphne (production settings), Celery workers as in the Procfile "
-          f"(chats + dispatch push ×{concurrency}, notices ×{notices_concurrency} at nice 10), "
+          f"POST /api/v1/dispatch/events/ on uvicorn ×{web_processes} (production settings), Celery workers as in the "
+          f"Procfile (chats + dispatch push ×{concurrency} at nice 10, notices ×{notices_concurrency} at nice 15), "
           f"PostgreSQL {DB}, stand-in dispatch (push consumer) and Twilio (SMS)")
     print(f"baseline, 1 event per request: {base_events:,} events in {base_seconds:.1f} s = "
           f"{base_rate:,.0f} events/min "
