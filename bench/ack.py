@@ -39,7 +39,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import Processes, cpu_seconds, free_port, log, percentile, wait_until  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
 from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature  # noqa: E402
@@ -115,22 +115,6 @@ def open_loop(url: str, webhooks: list[Webhook], rate: float) -> tuple[list[floa
     with lock:
         latencies.extend([TWILIO_TIMEOUT] * (len(webhooks) - len(latencies)))
         return list(latencies), list(acknowledged)
-
-
-def cpu_seconds(pgid: int) -> float:
-    """User + system CPU of the processes of a process group (the web server and its server processes)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def answers(url: str) -> bool:

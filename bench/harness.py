@@ -72,3 +72,19 @@ def wait_until(condition, timeout: float, processes: Processes) -> bool:
             return True
         time.sleep(0.5)
     return False
+
+
+def cpu_seconds(pgid: int) -> float:
+    """User + system CPU of the processes of a process group (a server and its children, a worker's pool)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # the process group
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total

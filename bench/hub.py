@@ -58,7 +58,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import Processes, cpu_seconds, free_port, log, percentile, wait_until  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
 from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature  # noqa: E402
@@ -375,22 +375,6 @@ def answers(url: str, statuses=(200,)) -> bool:
         return new_session().get(url, timeout=2).status_code in statuses
     except requests.RequestException:
         return False
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process group's processes (the worker's children, Rasa's bash wrapper's child)."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pid:  # the process group
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 def helpdesk_env(twilio: PhoneNetwork, rasa_url: str) -> dict:
