@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import concurrent.futures
 import os
 import subprocess
 import sys
@@ -40,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import Processes, cpu_seconds, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import open_loop as run_open_loop  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
 from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature  # noqa: E402
@@ -76,45 +76,25 @@ def signed_webhooks(url: str, twilio: TwilioStandin, count: int, *, prefix: str)
 
 
 def open_loop(url: str, webhooks: list[Webhook], rate: float) -> tuple[list[float], list[str]]:
-    """Send each webhook when it is due (`rate` per second) whatever the answers do; latency counts from when it was
-    due. Returns the latencies (s) and the MessageSids answered 200. What is still unanswered TWILIO_TIMEOUT after the
-    last was due counts as not acknowledged, with that wait as its latency."""
-    latencies: list[float] = []
-    acknowledged: list[str] = []
-    lock = threading.Lock()
+    """Each webhook POSTed when it is due (harness.open_loop); MessageSids answered 200 count as acknowledged. What is
+    still unanswered TWILIO_TIMEOUT after the last was due counts as not acknowledged."""
     local = threading.local()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
-    def send(webhook: Webhook, due: float) -> None:
-        if getattr(local, "session", None) is None:
-            local.session = requests.Session()
-            local.session.trust_env = False
-        try:
-            response = local.session.post(url, data=webhook.body, timeout=TWILIO_TIMEOUT,
-                                          headers={**headers, SIGNATURE_HEADER: webhook.signature})
-            ok = response.status_code == 200
-        except requests.RequestException:
-            ok = False
-        finished = time.time()
-        with lock:
-            latencies.append(finished - due)
-            if ok:
-                acknowledged.append(webhook.sid)
+    def sender(webhook: Webhook):
+        def send() -> str | None:
+            if getattr(local, "session", None) is None:
+                local.session = requests.Session()
+                local.session.trust_env = False
+            try:
+                response = local.session.post(url, data=webhook.body, timeout=TWILIO_TIMEOUT,
+                                              headers={**headers, SIGNATURE_HEADER: webhook.signature})
+            except requests.RequestException:
+                return None
+            return webhook.sid if response.status_code == 200 else None
+        return send
 
-    start = time.time() + 0.2
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
-    futures = []
-    for i, webhook in enumerate(webhooks):
-        due = start + i / rate
-        delay = due - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        futures.append(pool.submit(send, webhook, due))
-    concurrent.futures.wait(futures, timeout=max(0.0, start + len(webhooks) / rate + TWILIO_TIMEOUT - time.time()))
-    pool.shutdown(wait=False, cancel_futures=True)
-    with lock:
-        latencies.extend([TWILIO_TIMEOUT] * (len(webhooks) - len(latencies)))
-        return list(latencies), list(acknowledged)
+    return run_open_loop([sender(w) for w in webhooks], rate, TWILIO_TIMEOUT)
 
 
 def answers(url: str) -> bool:

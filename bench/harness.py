@@ -7,8 +7,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,3 +91,36 @@ def cpu_seconds(pgid: int) -> float:
         if int(fields[2]) == pgid:  # the process group
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+def open_loop(sends: list[Callable[[], Optional[str]]], rate: float, give_up: float) -> tuple[list[float], list[str]]:
+    """Call each of `sends` when it is due (`rate` per second) whatever the answers do; latency counts from when it
+    was due, so a server that falls behind cannot hide it. A send returns the id the server acknowledged (None: not
+    acknowledged). What is still unanswered `give_up` seconds after the last was due counts as not acknowledged, with
+    that wait as its latency. Returns the latencies (s) and the acknowledged ids."""
+    latencies: list[float] = []
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+
+    def run(send: Callable[[], Optional[str]], due: float) -> None:
+        acknowledged_id = send()
+        finished = time.time()
+        with lock:
+            latencies.append(finished - due)
+            if acknowledged_id is not None:
+                acknowledged.append(acknowledged_id)
+
+    start = time.time() + 0.2
+    pool = ThreadPoolExecutor(max_workers=64)
+    futures = []
+    for i, send in enumerate(sends):
+        due = start + i / rate
+        delay = due - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        futures.append(pool.submit(run, send, due))
+    wait(futures, timeout=max(0.0, start + len(sends) / rate + give_up - time.time()))
+    pool.shutdown(wait=False, cancel_futures=True)
+    with lock:
+        latencies.extend([give_up] * (len(sends) - len(latencies)))
+        return list(latencies), list(acknowledged)

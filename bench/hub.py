@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import Processes, cpu_seconds, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import open_loop as run_open_loop  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
 from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature  # noqa: E402
@@ -329,42 +330,22 @@ def talk(path, customers: list[Customer], concurrency: int) -> list[Turn]:
 
 
 def open_loop(hub: Hub, customers: list[Customer], rate: float, seconds: float) -> tuple[list[float], list[str]]:
-    """Webhooks due at `rate` per second whatever the answers do; latency counts from when each was due.
-    Returns the latencies and the MessageSids the hub acknowledged with a 200."""
-    latencies: list[float] = []
-    acknowledged: list[str] = []
-    lock = threading.Lock()
+    """Webhooks due at `rate` per second whatever the answers do (harness.open_loop); latency counts from when each
+    was due. Returns the latencies and the MessageSids the hub acknowledged with a 200. A server far behind must not
+    hold the bench for long: what is unanswered 15 s after the last was due (Twilio's own timeout) counts as not
+    acknowledged, with that wait as its latency."""
+    def sender(customer: Customer):
+        def send() -> str | None:
+            sid = new_sid("SM")
+            try:
+                ok = hub.post(customer.phone, customer.script[0], sid).status_code == 200
+            except requests.RequestException:
+                return None
+            return sid if ok else None
+        return send
+
     count = int(rate * seconds)
-
-    def send(customer: Customer, due: float) -> None:
-        sid = new_sid("SM")
-        try:
-            ok = hub.post(customer.phone, customer.script[0], sid).status_code == 200
-        except requests.RequestException:
-            ok = False
-        finished = time.time()
-        with lock:
-            latencies.append(finished - due)
-            if ok:
-                acknowledged.append(sid)
-
-    start = time.time() + 0.2
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=64)
-    futures = []
-    for i in range(count):
-        due = start + i / rate
-        delay = due - time.time()
-        if delay > 0:
-            time.sleep(delay)
-        futures.append(pool.submit(send, customers[i % len(customers)], due))
-    # A server far behind must not hold the bench for long: what is unanswered 15 s after the last was due (Twilio's
-    # own timeout) counts as not acknowledged, with that wait as its latency.
-    concurrent.futures.wait(futures, timeout=max(0.0, start + seconds + 15 - time.time()))
-    pool.shutdown(wait=False, cancel_futures=True)
-    with lock:
-        late = count - len(latencies)
-        latencies.extend([15.0] * late)
-        return list(latencies), list(acknowledged)
+    return run_open_loop([sender(customers[i % len(customers)]) for i in range(count)], rate, 15.0)
 
 
 # --- The processes ---------------------------------------------------------------------------------------------------
