@@ -1,0 +1,143 @@
+"""Intent classifier: TF-IDF-weighted word and character n-gram counts, multinomial logistic regression.
+
+Measured against DIETClassifier on the same tokenizer and featurizers (docs/bot.md, "Measurements"): on the two
+held-out sets it classified as well or better in every language, while training in about a minute instead of half
+an hour and answering without TensorFlow. Rasa's own LogisticRegressionClassifier fits raw counts with C = 1, so a
+message's length and its common n-grams outweigh the rare words that tell intents apart; here every n-gram count is
+damped (1 + log tf), weighted by its rarity (idf) and the message vector normalized, and the regularization is
+weaker (C = 100 by default), which cross-validation on the training data chose.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text, Type
+
+from scipy.sparse import csr_matrix, vstack
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    """Classifies the message's sparse sentence features (all featurizers together) with TF-IDF + logistic regression."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Featurizer]
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn"]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "C": 100.0,  # inverse regularization strength of the logistic regression
+            "sublinear_tf": True,  # 1 + log(count): a word said twice is not twice the evidence
+            "max_iter": 3000,
+            "random_state": 42,
+            "ranking_length": 10,
+        }
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 pipeline: Optional[Any] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._pipeline = pipeline
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def _new_pipeline(self):
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import Pipeline
+
+        return Pipeline([
+            ("tfidf", TfidfTransformer(sublinear_tf=self._config["sublinear_tf"])),
+            ("lr", LogisticRegression(C=self._config["C"], max_iter=self._config["max_iter"], class_weight="balanced",
+                                      random_state=self._config["random_state"])),
+        ])
+
+    @staticmethod
+    def _features(messages: List[Message]) -> csr_matrix:
+        rows = []
+        for message in messages:
+            sparse = message.get_sparse_features(attribute=TEXT)[1]  # (sequence, sentence): the sentence features
+            if sparse is None:
+                raise ValueError("LinearIntentClassifier needs sparse featurizers (CountVectorsFeaturizer) before it")
+            rows.append(csr_matrix(sparse.features))
+        return vstack(rows).tocsr()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            logger.debug("LinearIntentClassifier: no intent examples; nothing to train")
+            return self._resource
+        pipeline = self._new_pipeline()
+        pipeline.fit(self._features(examples), [e.get(INTENT) for e in examples])
+        self._pipeline = pipeline
+        self.persist()
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._pipeline is None:
+            for message in messages:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+            return messages
+        to_classify = [m for m in messages if m.get_sparse_features(attribute=TEXT)[1] is not None]
+        if not to_classify:
+            return messages
+        probabilities = self._pipeline.predict_proba(self._features(to_classify))
+        classes = self._pipeline.classes_
+        for message, row in zip(to_classify, probabilities):
+            ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classes, row)),
+                             key=lambda r: -r["confidence"])
+            message.set(INTENT, ranking[0], add_to_output=True)
+            if self._config["ranking_length"] > 0:
+                ranking = ranking[: self._config["ranking_length"]]
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump(self._pipeline, model_dir / "classifier.skops")
+
+    # What a trained pipeline holds besides scikit-learn's own estimators (TfidfTransformer keeps its idf as a
+    # sparse diagonal matrix). A file asking for any other type is refused: loading it could run its code.
+    EXPECTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as model_dir:
+                path = model_dir / "classifier.skops"
+                if not path.exists():
+                    raise ValueError("no classifier.skops")
+                untrusted = set(sio.get_untrusted_types(file=path))
+                if untrusted - cls.EXPECTED_TYPES:
+                    raise RuntimeError(f"refusing to load {path}: unexpected types {sorted(untrusted - cls.EXPECTED_TYPES)}")
+                return cls(config, model_storage, resource, sio.load(path, trusted=sorted(untrusted)))
+        except ValueError:
+            # Trained without intent examples (nothing persisted): classifies nothing, as Rasa's classifiers do.
+            logger.debug("LinearIntentClassifier: no trained classifier in the model")
+            return cls(config, model_storage, resource)
