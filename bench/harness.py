@@ -33,6 +33,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
+def _terminated(signum, frame):
+    raise SystemExit(f"stopped by signal {signum}")
+
+
 class Processes:
     """The servers a benchmark runs (each in its own process group, output in a log file), stopped together."""
 
@@ -40,6 +44,9 @@ class Processes:
         self.bench = bench
         self.logs = Path(tempfile.mkdtemp(prefix=f"parceldesk-{bench}-"))
         self.running: list[tuple[str, subprocess.Popen]] = []
+        # A benchmark stopped with SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so its `finally` stops the
+        # servers; without this Python dies at once and leaves Rasa, the worker and the web server running.
+        signal.signal(signal.SIGTERM, _terminated)
 
     def start(self, name: str, args: list[str], env: dict) -> Path:
         log_path = self.logs / f"{name}.log"

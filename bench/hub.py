@@ -20,9 +20,11 @@ message when the last one was answered.
 - rasa (the baseline): the same conversations (each hub customer's script and language, from another phone of the
   same kind: on file or not), with their conversations created in the helpdesk beforehand, POSTed straight to Rasa's
   REST channel (/webhooks/rest/webhook) over a keep-alive session with the metadata the hub's worker sends; a turn
-  lasts from the POST until Rasa's answer. Rasa gets as many turns at once as from the hub's worker
-  (BENCH_WORKER_CONCURRENCY): on two busy cores Rasa's CPU per turn was 2-4x higher with 8 requests at once than
-  with 2 (why was not pinned down), which flattered the hub (ratio 2.84 in the first run). The worker talks to Rasa over a keep-alive session too. Both paths' CPU per turn is printed per process
+  lasts from the POST until Rasa's answer. K customers talk at once on both paths. (Until 2026-11-23 every
+  baseline turn went to one Rasa conversation, sender "None": the rounds' customer lists were read through a
+  generator that picked up the hub's customers, which have no conversation id. That one ever-growing tracker made the
+  baseline cost Rasa 2-4x the CPU per turn and gave ratios of 2.8-4.9; the baseline now refuses a customer without a
+  conversation.) The worker talks to Rasa over a keep-alive session too. Both paths' CPU per turn is printed per process
   (Rasa, action server, web, worker), so a baseline that costs Rasa more than the hub does shows.
 
 Both run R times, alternating (rasa, hub, hub, rasa, ...), so load from elsewhere on the machine falls on both
@@ -299,6 +301,8 @@ class Rasa:
         self.local = threading.local()
 
     def turn(self, customer: Customer, text: str) -> Turn:
+        if customer.conversation_id is None:
+            raise RuntimeError(f"bench-hub: baseline customer {customer.phone} has no helpdesk conversation")
         if getattr(self.local, "session", None) is None:
             self.local.session = new_session()
         # The metadata the hub's worker sends for an SMS conversation (helpdesk.conversations.messaging._bot_metadata):
@@ -513,7 +517,7 @@ def main() -> None:
         log("bench-hub: warming up both paths ...")
         for mode in ("rasa", "hub"):
             talk(paths[mode], warmup[mode], 4)
-        at_once = {"hub": args.concurrency, "rasa": int(concurrency)}
+        at_once = {"hub": args.concurrency, "rasa": args.concurrency}
 
         results: dict[str, list[list[Turn]]] = {"hub": [], "rasa": []}
         cpu_used: dict[str, collections.Counter] = {"hub": collections.Counter(), "rasa": collections.Counter()}
@@ -521,7 +525,9 @@ def main() -> None:
         order = []
         for i in range(args.rounds):
             order += ["rasa", "hub"] if i % 2 == 0 else ["hub", "rasa"]
-        customers_of = {mode: iter(r[mode] for r in rounds) for mode in ("rasa", "hub")}
+        # A list per mode, built now: a generator here would read `mode` late and hand both paths the hub's
+        # customers (the baseline then sent every turn as sender "None", one ever-growing Rasa conversation).
+        customers_of = {mode: iter([r[mode] for r in rounds]) for mode in ("rasa", "hub")}
         for mode in order:
             customers = next(customers_of[mode])
             planned = sum(len(c.script) for c in customers)
@@ -596,7 +602,7 @@ def main() -> None:
           f"×{concurrency}, "
           f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in; worker, Rasa and action server at nice "
           f"{niceness}, web at 0")
-    print(f"rasa REST channel (baseline, {concurrency} at once like the worker): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "
+    print(f"rasa REST channel (baseline, {args.concurrency} customers at once): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "
           f"p50 {percentile(turn_ms(rasa_turns), 50):.0f} ms, p95 {percentile(turn_ms(rasa_turns), 95):.0f} ms; "
           f"{sum(t.replies for t in rasa_turns)} replies")
     print(f"hub (signed SMS webhook → store → worker → Rasa → Twilio client → stand-in): {hub_n} turns in "
