@@ -8,8 +8,9 @@
 #
 # Models are cached by input hash with their wall-clock training time beside them (MODEL.train-seconds,
 # measured when they were trained; the first run trains both, 10-30 minutes on a busy 2-core machine).
-# BENCH_NLU_ALTERNATIVES=1 also scores the NLU-only ablations (whitespace tokenizer with our features,
-# our tokenizer without character n-grams) with bot/scripts/nlu_eval.py.
+# BENCH_NLU_ALTERNATIVES=1 also scores the NLU-only alternatives (whitespace tokenizer with our features,
+# our tokenizer without character n-grams, our features with DIET instead of the linear classifier: ~30 min to
+# train) with bot/scripts/nlu_eval.py, on both held-out sets.
 source "$(dirname "$0")/../../bot/scripts/common.sh"
 out="$ROOT_DIR/bench/results/nlu"
 mkdir -p "$out"
@@ -36,9 +37,11 @@ if [ "${BENCH_NLU_ALTERNATIVES:-0}" = 1 ]; then
     fi
     echo "$model"
   }
-  for name in whitespace words-only; do
+  for name in whitespace words-only diet; do
     model=$(train_nlu "$name" "$ROOT_DIR/bench/nlu/config-$name.yml")
     "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --label "$name" --json "$out/$name.json" || true
+    "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --label "$name (unseen)" --tests tests/nlu/unseen \
+      --json "$out/$name-unseen.json" || true
   done
 fi
 

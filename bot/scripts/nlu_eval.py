@@ -2,9 +2,10 @@
 
 Prints, for each language: examples, intent accuracy, macro F1 and exact
 tracking-number extraction; writes the numbers as JSON. Exits 1 when a
-language's macro F1 or the extraction falls below the thresholds.
+language's accuracy, macro F1 or the extraction falls below the thresholds.
 
-Usage: python scripts/nlu_eval.py MODEL.tar.gz [--min-f1 0.9] [--json out.json] [--label NAME]
+Usage: python scripts/nlu_eval.py MODEL.tar.gz [--tests DIR] [--min-accuracy 0.95] [--min-f1 0.9] [--json out.json]
+       [--label NAME]
 """
 from __future__ import annotations
 
@@ -76,6 +77,7 @@ def main() -> int:
     parser.add_argument("model")
     parser.add_argument("--tests", default=str(BOT_DIR / "tests" / "nlu"))
     parser.add_argument("--min-f1", type=float, default=0.0)
+    parser.add_argument("--min-accuracy", type=float, default=0.0, help="intent accuracy every language must reach")
     parser.add_argument("--json")
     parser.add_argument("--label", default="ParcelTokenizer")
     args = parser.parse_args()
@@ -97,13 +99,14 @@ def main() -> int:
               f"{tn['exact']:>12}/{tn['expected']:<4} spurious {tn['spurious']}")
         if row["top_confusions"]:
             print(f"            confusions: {', '.join(row['top_confusions'])}")
-        if row["macro_f1"] < args.min_f1 or tn["exact"] != tn["expected"] or tn["spurious"]:
+        if row["macro_f1"] < args.min_f1 or row["accuracy"] < args.min_accuracy or tn["exact"] != tn["expected"] or tn["spurious"]:
             failed = True
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps({"label": args.label, "languages": report}, indent=2, ensure_ascii=False))
     if failed:
-        print(f"NLU evaluation FAILED (needs macro F1 >= {args.min_f1} per language and every tracking number exact)")
+        print(f"NLU evaluation FAILED (needs intent accuracy >= {args.min_accuracy} and macro F1 >= {args.min_f1} "
+              "per language, and every tracking number exact)")
     return 1 if failed else 0
 
 
