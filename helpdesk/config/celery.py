@@ -3,6 +3,10 @@ import os
 
 from celery import Celery
 
+from helpdesk.core import broker
+
+broker.install()  # publishing a task reuses the channel's Redis client (helpdesk/core/broker.py)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.config.settings.local")
 
 app = Celery("helpdesk")

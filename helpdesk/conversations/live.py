@@ -52,12 +52,17 @@ def live_publish(*, groups: list[str], event: dict) -> None:
         if layer is None:
             return
 
+        async def send_to_group(group: str) -> None:
+            try:
+                await layer.group_send(group, {"type": "live.event", "event": event})
+            except Exception:  # a dropped live update must never undo a stored change
+                logger.warning("live update to %s failed", group, exc_info=True)
+
         async def send_to_groups() -> None:
-            for group in groups:
-                try:
-                    await layer.group_send(group, {"type": "live.event", "event": event})
-                except Exception:  # a dropped live update must never undo a stored change
-                    logger.warning("live update to %s failed", group, exc_info=True)
+            # The groups at once: each group_send is two Redis round trips (more for a group with members), so one
+            # after the other an SMS webhook's two groups kept its request thread waiting four round trips; together
+            # their commands go out and come back in the same turns of the loop (two). Same CPU, less waiting.
+            await asyncio.gather(*(send_to_group(group) for group in groups))
 
         try:
             asyncio.run_coroutine_threadsafe(send_to_groups(), _publisher_loop()).result(timeout=PUBLISH_TIMEOUT)

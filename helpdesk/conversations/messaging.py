@@ -145,7 +145,7 @@ def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
                     opened = _conversation_open(channel=inbound.channel, external_user_id=external_user_id,
                                                 display_name=display_name, at=now)
                 conversation_id, team_id = opened
-                message = Message.objects.create(
+                message = _message_insert(Message(
                     conversation_id=conversation_id,
                     direction=Message.Direction.INBOUND,
                     sender_kind=Message.SenderKind.CUSTOMER,
@@ -154,7 +154,7 @@ def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
                     channel=inbound.channel,
                     external_id=inbound.external_message_id,
                     delivery_status=Message.DeliveryStatus.RECEIVED,
-                )
+                ))
                 live_publish(groups=[conversation_group(conversation_id), inbox_group(team_id)],
                              event=_message_event(message))
                 from .tasks import conversation_process
@@ -167,6 +167,34 @@ def inbound_message_receive(*, inbound: InboundMessage) -> Message | None:
             if Message.objects.filter(channel=inbound.channel, external_id=inbound.external_message_id).exists():
                 return None
     raise Conflict("conversation_busy", "The conversation could not be opened; try again.")
+
+
+_message_insert_sql: str | None = None
+
+
+def _message_insert(message: Message) -> Message:
+    """`message` inserted (and returned with its id), as `message.save()` would insert a new one, at a fraction of the
+    CPU: each field's value prepared as the ORM prepares it (`pre_save` fills created_at), into an INSERT ... RETURNING
+    built once per process. Through the ORM (save_base, the SQL compiler) the insert cost about 1.5 times the CPU of
+    this, ~0.3 ms more per SMS webhook in the web server (cProfile, thread CPU). No signal handler listens to Message
+    saves (the ORM would send pre_save and post_save); other databases than PostgreSQL take the ORM's path."""
+    global _message_insert_sql
+    if connection.vendor != "postgresql":
+        message.save(force_insert=True)
+        return message
+    fields = [field for field in Message._meta.concrete_fields if not field.primary_key]
+    if _message_insert_sql is None:
+        quote = connection.ops.quote_name
+        _message_insert_sql = (
+            f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(Message._meta.pk.column)}")
+    params = [field.get_db_prep_save(field.pre_save(message, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_message_insert_sql, params)
+        message.pk = cursor.fetchone()[0]
+    message._state.adding = False
+    message._state.db = connection.alias
+    return message
 
 
 def _open_conversation_stamp(*, channel: str, external_user_id: str, at: dt.datetime) -> tuple[int, int | None] | None:
