@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 
 import redis
 from django.conf import settings
@@ -39,8 +40,19 @@ class ConversationBusy(Exception):
     """Another worker holds this conversation's lock; try again shortly."""
 
 
+_redis_clients: dict[tuple[int, str], redis.Redis] = {}
+
+
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.REDIS_URL)
+    """The process's client for conversation locks and retry claims (its pool is thread-safe). A new client per call
+    meant a new connection pool, so a new TCP connection to Redis for every lock and claim: 3 per customer turn
+    (inbound lock, retry release, outbound lock), ~0.35 ms of CPU each against a reused connection. Keyed by pid (a
+    forked worker child builds its own) and URL."""
+    key = (os.getpid(), settings.REDIS_URL)
+    client = _redis_clients.get(key)
+    if client is None:
+        client = _redis_clients[key] = redis.Redis.from_url(settings.REDIS_URL)
+    return client
 
 
 def _lock_seconds() -> float:

@@ -7,6 +7,8 @@ import threading
 import requests
 from django.conf import settings
 
+from integrations.http import EnvCachedSession
+
 _local = threading.local()
 
 
@@ -15,7 +17,7 @@ def _session() -> requests.Session:
     the worker CPU that a client with a session (bench-hub's baseline) did not pay."""
     session = getattr(_local, "session", None)
     if session is None or _local.pid != os.getpid():  # a forked worker child starts its own
-        session = _local.session = requests.Session()
+        session = _local.session = EnvCachedSession()  # proxy settings read once, not per call
         _local.pid = os.getpid()
     return session
 

@@ -13,6 +13,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from integrations.base import Channel, OutboundMessage, ProviderError, SendResult
+from integrations.http import EnvCachedSession
 
 from .parsing import WHATSAPP_PREFIX
 
@@ -33,6 +34,12 @@ class _ApiBaseHttpClient(TwilioHttpClient):
 
     def __init__(self, *, api_base: str | None, timeout: float):
         super().__init__(timeout=timeout)
+        # The same session, but one that reads the environment's proxy settings once per origin rather than on
+        # every send (integrations/http.py); the adapters twilio-python mounted are kept.
+        session = EnvCachedSession()
+        for prefix, adapter in self.session.adapters.items():
+            session.mount(prefix, adapter)
+        self.session = session
         self.api_base = urlsplit(api_base.rstrip("/")) if api_base else None
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
