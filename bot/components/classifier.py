@@ -10,6 +10,7 @@ weaker (C = 100 by default), which cross-validation on the training data chose.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any, Dict, List, Optional, Text, Type
 
 from scipy.sparse import csr_matrix, vstack
@@ -99,12 +100,30 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
                 message.set("intent_ranking", [], add_to_output=True)
             return messages
-        to_classify = [m for m in messages if m.get_sparse_features(attribute=TEXT)[1] is not None]
+        to_classify = []
+        for message in messages:
+            if message.get_sparse_features(attribute=TEXT)[1] is None:  # empty text: no features at all
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+            else:
+                to_classify.append(message)
         if not to_classify:
             return messages
-        probabilities = self._pipeline.predict_proba(self._features(to_classify))
+        features = self._features(to_classify)
+        probabilities = self._pipeline.predict_proba(features)
         classes = self._pipeline.classes_
-        for message, row in zip(to_classify, probabilities):
+        # Features that say something: those in fewer than half of the training messages (idf > 1 + ln 2). The
+        # space n-gram that pads every word is in all of them, so it alone does not make a message known.
+        informative = self._pipeline.named_steps["tfidf"].idf_ > 1.0 + math.log(2.0)
+        known_counts = features[:, informative].getnnz(axis=1)
+        for message, known, row in zip(to_classify, known_counts, probabilities):
+            if not known:
+                # Nothing the model has seen (another script, only punctuation, only spaces): the regression would
+                # answer with its intercepts alone (affirm, 0.76), so "?" could confirm a change. No intent instead:
+                # the fallback asks the customer to rephrase.
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+                continue
             ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classes, row)),
                              key=lambda r: -r["confidence"])
             message.set(INTENT, ranking[0], add_to_output=True)

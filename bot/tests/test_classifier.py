@@ -98,3 +98,12 @@ def test_a_model_trained_without_intents_classifies_nothing(trained, tmp_path):
     classifier = LinearIntentClassifier.load({}, storage, Resource("empty"), trained["context"])
     message = trained["parse"](classifier, "hello")
     assert message.get("intent") == {"name": None, "confidence": 0.0}
+
+
+@pytest.mark.parametrize("text", ["?", "...", "مرحبا", "สวัสดี", "안녕하세요", " ", ""])
+def test_a_message_with_nothing_the_model_knows_gets_no_intent(trained, text):
+    """Another script, only punctuation or nothing at all: no guess (the intercepts alone would say "affirm"), so the
+    fallback asks the customer to rephrase instead of "?" confirming a change."""
+    message = trained["parse"](load(trained), text)
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
