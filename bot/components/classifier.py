@@ -55,7 +55,23 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
+        self._pipeline = None
+        self._informative = None
+        self._set_pipeline(pipeline)
+
+    def _set_pipeline(self, pipeline: Optional[Any]) -> None:
         self._pipeline = pipeline
+        # Features that say something: those in fewer than half of the training messages (idf > 1 + ln 2). The
+        # space n-gram that pads every word is in all of them, so it alone does not make a message known. It
+        # depends only on the trained pipeline, so it is computed once, here.
+        self._informative = (None if pipeline is None
+                             else pipeline.named_steps["tfidf"].idf_ > 1.0 + math.log(2.0))
+
+    @staticmethod
+    def _no_intent(message: Message) -> None:
+        """No intent: the fallback asks the customer to rephrase."""
+        message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+        message.set("intent_ranking", [], add_to_output=True)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -90,21 +106,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return self._resource
         pipeline = self._new_pipeline()
         pipeline.fit(self._features(examples), [e.get(INTENT) for e in examples])
-        self._pipeline = pipeline
+        self._set_pipeline(pipeline)
         self.persist()
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
-        if self._pipeline is None:
+        if self._pipeline is None:  # trained without intent examples
             for message in messages:
-                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
-                message.set("intent_ranking", [], add_to_output=True)
+                self._no_intent(message)
             return messages
         to_classify = []
         for message in messages:
             if message.get_sparse_features(attribute=TEXT)[1] is None:  # empty text: no features at all
-                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
-                message.set("intent_ranking", [], add_to_output=True)
+                self._no_intent(message)
             else:
                 to_classify.append(message)
         if not to_classify:
@@ -112,17 +126,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         features = self._features(to_classify)
         probabilities = self._pipeline.predict_proba(features)
         classes = self._pipeline.classes_
-        # Features that say something: those in fewer than half of the training messages (idf > 1 + ln 2). The
-        # space n-gram that pads every word is in all of them, so it alone does not make a message known.
-        informative = self._pipeline.named_steps["tfidf"].idf_ > 1.0 + math.log(2.0)
-        known_counts = features[:, informative].getnnz(axis=1)
+        known_counts = features[:, self._informative].getnnz(axis=1)
         for message, known, row in zip(to_classify, known_counts, probabilities):
             if not known:
                 # Nothing the model has seen (another script, only punctuation, only spaces): the regression would
                 # answer with its intercepts alone (affirm, 0.76), so "?" could confirm a change. No intent instead:
                 # the fallback asks the customer to rephrase.
-                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
-                message.set("intent_ranking", [], add_to_output=True)
+                self._no_intent(message)
                 continue
             ranking = sorted(({"name": str(name), "confidence": float(p)} for name, p in zip(classes, row)),
                              key=lambda r: -r["confidence"])
