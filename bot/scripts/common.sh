@@ -11,6 +11,9 @@ if [ ! -x "$PY310" ]; then
 fi
 BOT_VENV=$("$ROOT_DIR/scripts/ensure_venv.sh" bot "$PY310" "$BOT_DIR/requirements.lock")
 RASA="$BOT_VENV/bin/rasa"
+# `rasa` with speedups.py installed (its action-response validation checks its schema once, not every call):
+# what serves the bot and replays the stories.
+RASA_CLI="$BOT_DIR/scripts/rasa_cli.py"
 # Custom components and actions import `components.*` and `actions.*`.
 export PYTHONPATH="$BOT_DIR${PYTHONPATH:+:$PYTHONPATH}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=2 RASA_TELEMETRY_ENABLED=false

@@ -3,5 +3,5 @@
 source "$(dirname "$0")/common.sh"
 model=${RASA_MODEL:-$(bash "$BOT_DIR/scripts/train.sh")}
 cd "$BOT_DIR"
-exec "$RASA" run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
+exec "$BOT_VENV/bin/python" "$RASA_CLI" run --enable-api --auth-token "$RASA_TOKEN" -i 127.0.0.1 -p "${RASA_PORT:-5005}" \
   --model "$model" --endpoints "${RASA_ENDPOINTS:-endpoints.yml}" --cors "http://127.0.0.1:8000"

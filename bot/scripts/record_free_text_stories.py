@@ -77,7 +77,7 @@ def main() -> None:
                 cwd=BOT_DIR, env={**env, "HELPDESK_URL": helpdesk.url, "HELPDESK_API_TOKEN": state.token},
                 stdout=alog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             processes.append(rasa := subprocess.Popen(
-                [str(Path(sys.executable).parent / "rasa"), "run", "--enable-api", "--auth-token", token,
+                [sys.executable, str(Path(__file__).with_name("rasa_cli.py")), "run", "--enable-api", "--auth-token", token,
                  "-i", "127.0.0.1", "-p", str(rasa_port), "--model", model, "--endpoints", str(logs / "endpoints.yml")],
                 cwd=BOT_DIR, env=env, stdout=rlog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             wait(f"http://127.0.0.1:{actions_port}/health", actions, alog)

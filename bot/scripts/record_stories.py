@@ -307,7 +307,7 @@ def main() -> None:
     out_dir = BOT_DIR / "tests" / "stories"
     out_dir.mkdir(exist_ok=True)
     env = os.environ.copy()
-    rasa_bin = str(Path(sys.executable).parent / "rasa")
+    rasa_cli = str(Path(__file__).with_name("rasa_cli.py"))  # rasa, with speedups.py installed
     logs = Path(tempfile.mkdtemp(prefix="record-stories-"))
     token = "record-token"
     state = demo_state("record-helpdesk-token")
@@ -323,7 +323,7 @@ def main() -> None:
                 stdout=alog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             rlog = logs / "rasa.log"
             processes.append(rasa := subprocess.Popen(
-                [rasa_bin, "run", "--enable-api", "--auth-token", token, "-i", "127.0.0.1", "-p", str(rasa_port),
+                [sys.executable, rasa_cli, "run", "--enable-api", "--auth-token", token, "-i", "127.0.0.1", "-p", str(rasa_port),
                  "--model", model, "--endpoints", str(logs / "endpoints.yml")],
                 cwd=BOT_DIR, env=env, stdout=rlog.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
             wait(f"http://127.0.0.1:{actions_port}/health", actions, alog)

@@ -27,7 +27,7 @@ check "second held-out set, another voice (accuracy >= $min_unseen_accuracy per 
 # Every flow in every language, replayed against the model from the customer's text (stories recorded
 # from the real bot by scripts/record_stories.py); any wrong intent or action fails.
 check "test stories (every flow, four languages; --fail-on-prediction-errors)" \
-  "$RASA" test core --stories tests/stories --model "$model" --e2e --fail-on-prediction-errors \
+  "$BOT_VENV/bin/python" "$RASA_CLI" test core --stories tests/stories --model "$model" --e2e --fail-on-prediction-errors \
   --out results/stories --no-plot --quiet
 echo "bot: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
