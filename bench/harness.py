@@ -100,6 +100,15 @@ def cpu_seconds(pgid: int) -> float:
     return total
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine since boot, from /proc/stat: every process's work, the
+    benchmark's own and the database's included; steal is time the hypervisor gave to other machines."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 def open_loop(sends: list[Callable[[], Optional[str]]], rate: float, give_up: float) -> tuple[list[float], list[str]]:
     """Call each of `sends` when it is due (`rate` per second) whatever the answers do; latency counts from when it
     was due, so a server that falls behind cannot hide it. A send returns the id the server acknowledged (None: not

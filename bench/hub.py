@@ -60,7 +60,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, cpu_seconds, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import Processes, cpu_seconds, free_port, log, machine_cpu, percentile, wait_until  # noqa: E402
 from bench.harness import open_loop as run_open_loop  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
@@ -521,6 +521,7 @@ def main() -> None:
 
         results: dict[str, list[list[Turn]]] = {"hub": [], "rasa": []}
         cpu_used: dict[str, collections.Counter] = {"hub": collections.Counter(), "rasa": collections.Counter()}
+        machine_busy: dict[str, list[tuple[float, float]]] = {"hub": [], "rasa": []}
         load_before = os.getloadavg()
         order = []
         for i in range(args.rounds):
@@ -533,13 +534,21 @@ def main() -> None:
             planned = sum(len(c.script) for c in customers)
             log(f"bench-hub: {mode}: {len(customers)} customers, {planned} turns, {at_once[mode]} at once ...")
             cpu_before = {name: cpu_seconds(processes.pid(name)) for name in ("rasa", "web", "worker", "actions")}
+            machine_before, steal_before, wall_before = *machine_cpu(), time.time()
             turns = talk(paths[mode], customers, at_once[mode])
             results[mode].append(turns)
             n, seconds, rate = summary(turns)
             cpu = {name: cpu_seconds(processes.pid(name)) - before for name, before in cpu_before.items()}
+            machine_after, steal_after = machine_cpu()
+            wall = time.time() - wall_before
+            # Everything else on the machine: PostgreSQL, Redis, this benchmark (its clients, the Twilio stand-in).
+            cpu["other"] = max(0.0, machine_after - machine_before - sum(cpu.values()))
             cpu_used[mode].update(cpu)
+            machine_busy[mode].append(((machine_after - machine_before) / wall, (steal_after - steal_before) / wall))
             log(f"bench-hub: {mode}: {n} turns in {seconds:.1f} s = {rate:.2f} turns/s (CPU s: "
-                + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items()) + ")")
+                + ", ".join(f"{k} {v:.0f}" for k, v in cpu.items())
+                + f"; machine busy {machine_busy[mode][-1][0]:.2f} of {os.cpu_count()} cores, "
+                f"steal {machine_busy[mode][-1][1]:.2f})")
 
         # Acknowledgements at a steady rate while the bot is busy with K customers' conversations.
         log(f"bench-hub: ack: {args.ack_rate:.0f} webhooks/s for {args.ack_seconds:.0f} s while "
@@ -613,7 +622,9 @@ def main() -> None:
           f"max {max(acks):.1f} ms ({len(acks)} webhooks)")
     for mode, turns in (("rasa", rasa_turns), ("hub", hub_turns)):
         print(f"CPU per turn, {mode} rounds: " + ", ".join(f"{name} {1000 * cpu_used[mode][name] / len(turns):.0f} ms"
-                                                         for name in ("rasa", "actions", "web", "worker")))
+                                                         for name in ("rasa", "actions", "web", "worker", "other"))
+              + "; machine busy " + ", ".join(f"{b:.2f}" for b, _ in machine_busy[mode]) + f" of {os.cpu_count()} cores"
+              + " (steal " + ", ".join(f"{s:.2f}" for _, s in machine_busy[mode]) + ")")
     print(f"web process CPU during the 100 req/s window: {1000 * web_cpu_window / max(1, sent + busy_webhooks):.1f} ms "
           f"per webhook ({sent + busy_webhooks} webhooks; it also served the action server's bot API calls meanwhile)")
     print(f"load average (1/5/15 min) at the first round: {' '.join(f'{v:.1f}' for v in load_before)}; after the "

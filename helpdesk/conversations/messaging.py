@@ -382,8 +382,11 @@ def _bot_turn(conversation: Conversation, message: Message, text: str) -> list[d
     return rasa_turn(conversation_id=conversation.pk, text=text, metadata=_bot_metadata(conversation, message))
 
 
-def _store_outbound(conversation: Conversation, *, text: str, sender_kind: str, media=None, sender=None) -> Message:
-    message = Message.objects.create(
+def _store_outbound(conversation: Conversation, *, text: str, sender_kind: str, media=None, sender=None,
+                    stamp: bool = True) -> Message:
+    """A pending outbound message (inserted as `_message_insert` does); `stamp` also moves the conversation's
+    last_message_at to it (a caller storing several stamps once, with the last)."""
+    message = _message_insert(Message(
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
         sender_kind=sender_kind,
@@ -392,8 +395,9 @@ def _store_outbound(conversation: Conversation, *, text: str, sender_kind: str, 
         media=media or [],
         channel=conversation.channel,
         delivery_status=Message.DeliveryStatus.PENDING,
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    ))
+    if stamp:
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     _publish_message(conversation, message)
     return message
 
@@ -412,29 +416,38 @@ def bot_replies_store(*, conversation: Conversation, replies: list[dict]) -> lis
             media.append({"type": "custom", "data": reply["custom"]})
         text = reply.get("text") or ""
         if text or media:
-            stored.append(_store_outbound(conversation, text=text, sender_kind=Message.SenderKind.BOT, media=media))
+            stored.append(_store_outbound(conversation, text=text, sender_kind=Message.SenderKind.BOT, media=media,
+                                          stamp=False))
+    if stored:  # one stamp for the turn's replies, not one UPDATE per reply
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=stored[-1].created_at)
     return stored
 
 
-def conversation_inbound_process(*, conversation_id: int) -> int:
+def conversation_inbound_process(*, conversation_id: int, schedule_flush: bool = True) -> int:
     """Feed the conversation's unprocessed inbound messages to the bot, oldest first. Returns how many were done.
 
+    The replies are stored as pending outbound messages; with `schedule_flush` a `conversation_outbound_flush` task
+    is queued after each turn's commit to send them, without it the caller sends them (the `conversation_process`
+    task does, once the conversation's lock is released: one task per turn instead of two).
     Raises RasaUnavailable (the caller retries later; the messages stay unprocessed, nothing is lost) and
     ConversationBusy (another worker is on it).
     """
     processed = 0
     with conversation_lock(conversation_id) as lock:
         while True:
-            conversation_lock_renew(lock, conversation_id)
+            if processed:  # just taken before the first turn; renewed before every later one
+                conversation_lock_renew(lock, conversation_id)
+            # The message with its conversation (as it is now: agents may have taken it) in one query.
             message = (
-                Message.objects.filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND,
-                                       delivery_status=Message.DeliveryStatus.RECEIVED)
+                Message.objects.select_related("conversation__identity")
+                .filter(conversation_id=conversation_id, direction=Message.Direction.INBOUND,
+                        delivery_status=Message.DeliveryStatus.RECEIVED)
                 .order_by("id")
                 .first()
             )
             if message is None:
                 break
-            conversation = Conversation.objects.select_related("identity").get(pk=conversation_id)
+            conversation = message.conversation
             event = next((item["event"] for item in message.media if item.get("type") == "event"), "")
             keyword = _event_reply(conversation, event) if event else _keyword_reply(conversation, message.text)
             replies: list[dict] = []
@@ -457,9 +470,10 @@ def conversation_inbound_process(*, conversation_id: int) -> int:
                                  event={"kind": "conversation.bot_resumed", "conversation": conversation_id})
                 if replies:
                     bot_replies_store(conversation=conversation, replies=replies)
-                    from .tasks import conversation_outbound_flush
+                    if schedule_flush:
+                        from .tasks import conversation_outbound_flush
 
-                    transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation_id))
+                        transaction.on_commit(lambda: conversation_outbound_flush.delay(conversation_id))
             processed += 1
     return processed
 
@@ -538,7 +552,9 @@ def message_send(*, message: Message) -> None:
                                                      delivery_error=f"The {message.channel} channel is not configured.")
         _publish_status(message, Message.DeliveryStatus.FAILED)
         return
-    Message.objects.filter(pk=message.pk).update(delivery_attempts=message.delivery_attempts + 1)
+    # The attempt is counted with its outcome, in the one UPDATE that records it (a worker killed mid-send leaves
+    # that attempt uncounted; the message stays pending and the idempotency key keeps the resend single).
+    attempt = F("delivery_attempts") + 1
     try:
         result = sender.send(OutboundMessage(
             channel=message.channel, to=conversation.external_user_id, text=_render_text(message),
@@ -546,14 +562,15 @@ def message_send(*, message: Message) -> None:
             template_variables={str(k): str(v) for k, v in (message.template_variables or {}).items()},
         ))
     except ProviderError as exc:
-        Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:300])
+        failed = {} if exc.retryable else {"delivery_status": Message.DeliveryStatus.FAILED}
+        Message.objects.filter(pk=message.pk).update(delivery_error=str(exc)[:300], delivery_attempts=attempt,
+                                                     **failed)
         if not exc.retryable:
-            Message.objects.filter(pk=message.pk).update(delivery_status=Message.DeliveryStatus.FAILED)
             _publish_status(message, Message.DeliveryStatus.FAILED)
         raise
     Message.objects.filter(pk=message.pk).update(
         delivery_status=Message.DeliveryStatus.SENT, external_id=result.provider_message_id, sent_at=timezone.now(),
-        delivery_error="",
+        delivery_error="", delivery_attempts=attempt,
     )
     _publish_status(message, Message.DeliveryStatus.SENT)
 

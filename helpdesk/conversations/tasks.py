@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from celery import shared_task
 from django.conf import settings
@@ -10,6 +11,8 @@ from django.utils import timezone
 from integrations.base import ProviderError
 
 from .rasa import RasaUnavailable, rasa_intent_trigger, rasa_tracker_events_append
+
+logger = logging.getLogger(__name__)
 
 BACKOFF_CAP = 300  # seconds, for the tracker pause/resume tasks
 
@@ -33,16 +36,37 @@ def conversation_process(self, conversation_id: int) -> int:
 
     holder = self.request.id or f"inline-{conversation_id}"
     try:
-        processed = conversation_inbound_process(conversation_id=conversation_id)
+        processed = conversation_inbound_process(conversation_id=conversation_id, schedule_flush=False)
     except ConversationBusy:
         raise self.retry(countdown=1)
     except RasaUnavailable as exc:
+        _outbound_flush_here(conversation_id)  # answers to the messages before the one the bot did not take
         countdown = _backoff(self.request.retries)
         if not conversation_retry_claim(conversation_id, holder=holder, seconds=countdown):
             return 0  # another task is already waiting for the bot on this conversation
         raise self.retry(exc=exc, countdown=countdown)
     conversation_retry_release(conversation_id, holder=holder)
+    _outbound_flush_here(conversation_id)
     return processed
+
+
+def _outbound_flush_here(conversation_id: int) -> None:
+    """Send the replies just stored from this task rather than from a second one: a queued flush task cost a publish,
+    a delivery and a task run per turn. Also after a redelivery (the worker died before sending): what is pending
+    goes. When another worker is sending on this conversation, or the provider fails, the flush task takes over with
+    its retries and backoff; nothing already stored is lost (the sweep also finds pending messages)."""
+    from .messaging import ConversationBusy, conversation_outbound_flush as flush
+
+    try:
+        flush(conversation_id=conversation_id)
+    except ConversationBusy:
+        conversation_outbound_flush.apply_async((conversation_id,), countdown=1)
+    except ProviderError as exc:
+        if exc.retryable:
+            conversation_outbound_flush.apply_async((conversation_id,), countdown=_backoff(0))
+    except Exception:  # noqa: BLE001 - the turn is done and committed; the sending is retried by the flush task
+        logger.exception("conversation %s: sending the replies failed; the flush task retries", conversation_id)
+        conversation_outbound_flush.apply_async((conversation_id,), countdown=_backoff(0))
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)

@@ -146,3 +146,71 @@ def test_while_the_bot_is_down_one_task_per_conversation_keeps_retrying(rasa, me
     Message.objects.filter(pk=message.pk).update(delivery_status="received")
     with pytest.raises(Retry):
         conversation_process.apply(args=(message.conversation_id,), task_id="third-message", throw=True)
+
+
+@pytest.fixture
+def sms_turn(settings, rasa):
+    """A customer's SMS stored and waiting for its turn, with the Twilio stand-in running for the replies."""
+    from helpdesk.config.celery import app
+
+    with TwilioStandin() as twilio:
+        settings.TWILIO = {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token, "api_base": twilio.url,
+                           "from_sms": SMS_NUMBER, "from_whatsapp": ""}
+        eager = app.conf.CELERY_TASK_ALWAYS_EAGER
+        app.conf.CELERY_TASK_ALWAYS_EAGER = False  # queued tasks are not run: only what the turn's task does happens
+        try:
+            params = twilio.inbound_params(from_="+447700900901", to=SMS_NUMBER, body="where is SF1234567890124")
+            yield twilio, inbound_message_receive(inbound=parse_inbound(params))
+        finally:
+            app.control.purge()
+            app.conf.CELERY_TASK_ALWAYS_EAGER = eager
+
+
+def test_the_turn_task_sends_the_bot_replies_itself_in_order(sms_turn):
+    from helpdesk.conversations.tasks import conversation_process
+
+    twilio, message = sms_turn
+    assert conversation_process.apply(args=(message.conversation_id,)).get() == 1
+    # No second task was needed: the replies reached the provider when the turn's task ended.
+    assert [(m.params["To"], m.params["Body"]) for m in twilio.sent_messages] == [
+        ("+447700900901", "You said: where is SF1234567890124"),
+        ("+447700900901", "Anything else?\n1. No, thanks"),
+    ]
+    replies = Message.objects.filter(conversation_id=message.conversation_id, direction="out").order_by("id")
+    assert [r.delivery_status for r in replies] == ["sent", "sent"]
+    conversation = Conversation.objects.get(pk=message.conversation_id)
+    assert conversation.last_message_at == replies.last().created_at
+
+
+def test_a_provider_failure_after_the_turn_keeps_the_replies_for_the_flush_task(sms_turn):
+    from helpdesk.conversations.tasks import conversation_outbound_flush, conversation_process
+
+    twilio, message = sms_turn
+    twilio.fail_next(20, status=500)  # Twilio is down for the whole turn task, retries included
+    assert conversation_process.apply(args=(message.conversation_id,)).get() == 1
+    message.refresh_from_db()
+    assert message.delivery_status == "processed"  # the bot is not asked again
+    assert twilio.sent_messages == []
+    assert list(Message.objects.filter(conversation_id=message.conversation_id, direction="out")
+                .values_list("delivery_status", flat=True)) == ["pending", "pending"]
+    twilio.reset()  # Twilio is back: the flush task (the turn queued it; run here) sends each reply once
+    assert conversation_outbound_flush.apply(args=(message.conversation_id,)).get() == 2
+    assert [m.params["Body"] for m in twilio.sent_messages] == ["You said: where is SF1234567890124",
+                                                                "Anything else?\n1. No, thanks"]
+
+
+# A bot turn with two replies, in the worker: the message with its conversation (one SELECT), the try counted, then
+# BEGIN, the message marked processed, the two replies inserted, the conversation stamped once, COMMIT; the SELECT
+# that finds nothing more to answer; the sending: the pending replies (one SELECT) and one UPDATE per reply sent.
+# (Before: 16 -- a second SELECT for the conversation, an UPDATE per reply for the stamp, an UPDATE per reply before its
+# send and a second Celery task for the sending.)
+WORKER_TURN_QUERIES = 12
+
+
+def test_a_bot_turn_with_two_replies_costs_the_worker_twelve_statements(sms_turn, django_assert_num_queries):
+    from helpdesk.conversations.tasks import conversation_process
+
+    twilio, message = sms_turn
+    with django_assert_num_queries(WORKER_TURN_QUERIES):
+        assert conversation_process.apply(args=(message.conversation_id,)).get() == 1
+    assert len(twilio.sent_messages) == 2
