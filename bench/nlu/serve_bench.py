@@ -83,9 +83,10 @@ def bench_model(name: str, model: str, endpoints: Path, logs: Path, examples: li
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = logs / f"rasa-{name}.log"
-    rasa_bin = str(Path(sys.executable).parent / "rasa")
+    # Both models served as bot/scripts/rasa.sh serves ours (rasa with speedups.py installed).
+    rasa_cli = str(BOT_DIR / "scripts" / "rasa_cli.py")
     started = time.perf_counter()
-    process = subprocess.Popen([rasa_bin, "run", "--enable-api", "--auth-token", TOKEN, "-i", "127.0.0.1",
+    process = subprocess.Popen([sys.executable, rasa_cli, "run", "--enable-api", "--auth-token", TOKEN, "-i", "127.0.0.1",
                                 "-p", str(port), "--model", model, "--endpoints", str(endpoints)],
                                cwd=BOT_DIR, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
