@@ -208,7 +208,7 @@ def main() -> None:
     shipments = max(1, args.events // EVENTS_PER_SHIPMENT)
     events = shipments * EVENTS_PER_SHIPMENT
     baseline_shipments = max(25, min(125, shipments // 40))  # 500 single-event requests for the default run
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
+    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")
     notices_concurrency = os.environ.get("BENCH_NOTICES_CONCURRENCY", "2")
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
 

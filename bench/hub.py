@@ -35,7 +35,7 @@ server that falls behind cannot hide it. Every acknowledged webhook must be stor
 in that window and the load average are printed (the machine may be shared). The last line is the ratio.
 
 Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
-BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 2, as the
+BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 4, as the
 Procfile), BENCH_WEB_PROCESSES (uvicorn processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model), BENCH_NICE
 (niceness of the worker, Rasa and the action server, default 10 as the Procfile; 0 runs them at the web server's
@@ -422,7 +422,7 @@ def main() -> None:
     parser.add_argument("--ack-rate", type=float, default=float(os.environ.get("BENCH_ACK_RATE", 100)))
     parser.add_argument("--ack-seconds", type=float, default=float(os.environ.get("BENCH_ACK_SECONDS", 30)))
     args = parser.parse_args()
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "2")
+    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
     niceness = NICENESS
 
