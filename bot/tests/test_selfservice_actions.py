@@ -288,7 +288,7 @@ def test_opening_hours_not_written_yet_asks_for_the_place(helpdesk):
 
 def test_nearest_points_where_there_are_none(helpdesk):
     _, messages = run(ActionPickupPoints(), tracker(slots={"place": "Beijing", "city": "Beijing"}, language="ru"))
-    assert said(messages, "ru") == ["В Beijing пока нет наших пунктов выдачи и постаматов."]
+    assert said(messages, "ru") == ["Пока у нас нет пунктов выдачи и постаматов в этом населённом пункте (Beijing)."]
 
 
 def test_pickup_points_question_asks_for_a_place_and_takes_the_answer(helpdesk):

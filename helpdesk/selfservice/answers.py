@@ -6,7 +6,7 @@ TEXTS = {
         "en": "Sending {weight} kg to {place} ({zone}) costs {price} {currency}{transit}.",
         "zh-hans": "寄往{place}（{zone}）的 {weight} 公斤包裹运费为 {price} {currency}{transit}。",
         "zh-hant": "寄往{place}（{zone}）的 {weight} 公斤包裹運費為 {price} {currency}{transit}。",
-        "ru": "Отправка {weight} кг в {place} ({zone}) стоит {price} {currency}{transit}.",
+        "ru": "Отправка {weight} кг по направлению «{place}» ({zone}) стоит {price} {currency}{transit}.",
     },
     "transit": {
         "en": ", usually {days} days on the way",
@@ -18,25 +18,25 @@ TEXTS = {
         "en": "Yes, we deliver to {place} (zone: {zone}).",
         "zh-hans": "是的，我们送达{place}（区域：{zone}）。",
         "zh-hant": "是的，我們送達{place}（區域：{zone}）。",
-        "ru": "Да, мы доставляем в {place} (зона: {zone}).",
+        "ru": "Да, мы доставляем по направлению «{place}» (зона: {zone}).",
     },
     "not_served": {
         "en": "Sorry, we do not deliver to {place} yet.",
         "zh-hans": "抱歉，我们暂不送达{place}。",
         "zh-hant": "抱歉，我們暫不送達{place}。",
-        "ru": "К сожалению, в {place} мы пока не доставляем.",
+        "ru": "К сожалению, по направлению «{place}» мы пока не доставляем.",
     },
     "points_intro": {
         "en": "Nearest pickup points to {place}:",
         "zh-hans": "离{place}最近的取件点：",
         "zh-hant": "離{place}最近的取件點：",
-        "ru": "Ближайшие пункты выдачи к {place}:",
+        "ru": "Ближайшие пункты выдачи ({place}):",
     },
     "points_none": {
         "en": "We have no pickup station or locker in {place} yet.",
         "zh-hans": "{place}暂无驿站或快递柜。",
         "zh-hant": "{place}暫無取件站或智能櫃。",
-        "ru": "В {place} пока нет наших пунктов выдачи и постаматов.",
+        "ru": "Пока у нас нет пунктов выдачи и постаматов в этом населённом пункте ({place}).",
     },
     "point_line": {
         "en": "{n}. {name} ({kind}), {address}, open {hours}{distance}",

@@ -22,7 +22,7 @@ def test_faq_needs_the_service_token(client, faq_data):
     ("en", "Hong Kong", "Sending 4 kg to Hong Kong (Hong Kong and Taiwan) costs 120.00 CNY, usually 2–3 days on the way."),
     ("zh-hans", "北京", "寄往北京（中国大陆主要城市）的 4 公斤包裹运费为 25.00 CNY，一般 1–2 天送达。"),
     ("zh-hant", "臺北", "寄往臺北（港澳台）的 4 公斤包裹運費為 120.00 CNY，一般 2–3 天送達。"),
-    ("ru", "Москва", "Отправка 4 кг в Москва (Россия) стоит 260.00 CNY, срок доставки — 7–12 дн."),
+    ("ru", "Москва", "Отправка 4 кг по направлению «Москва» (Россия) стоит 260.00 CNY, срок доставки — 7–12 дн."),
 ])
 def test_shipping_fee_in_four_languages(bot_client, faq_data, language, city, expected):
     response = bot_client.get(FAQ + "shipping-fee/", {"weight_kg": "4", "city": city, "language": language})
@@ -50,7 +50,7 @@ def test_shipping_fee_refusals_are_400_with_a_reason(bot_client, faq_data, param
 
 def test_service_area_and_pickup_points(bot_client, faq_data):
     served = bot_client.get(FAQ + "service-area/", {"city": "Гонконг", "language": "ru"}).json()
-    assert served["served"] is True and served["answer"] == "Да, мы доставляем в Гонконг (зона: Гонконг и Тайвань)."
+    assert served["served"] is True and served["answer"] == "Да, мы доставляем по направлению «Гонконг» (зона: Гонконг и Тайвань)."
     not_served = bot_client.get(FAQ + "service-area/", {"city": "Atlantis"}).json()
     assert not_served == {"answer": "Sorry, we do not deliver to Atlantis yet.", "language": "en", "served": False,
                           "place": "Atlantis", "city": None, "zone": None}

@@ -35,7 +35,7 @@ def test_quote_by_alias_and_postcode_prefers_the_longer_prefix(faq_data):
     assert (island["zone"]["code"], island["price"]) == ("CN-REMOTE", "20.00")
     assert island["answer"].startswith("寄往上海 202150（中国大陆偏远地区）的 1 公斤包裹运费为 20.00 CNY")
     city = shipping_quote(weight_kg="1", city="Москва", language="ru")
-    assert city["zone"]["code"] == "RU" and "Отправка 1 кг в Москва (Россия) стоит 95.00 CNY" in city["answer"]
+    assert city["zone"]["code"] == "RU" and "Отправка 1 кг по направлению «Москва» (Россия) стоит 95.00 CNY" in city["answer"]
 
 
 def test_fee_table_edits_change_the_answer(faq_data):
@@ -64,7 +64,7 @@ def test_service_area_by_city_in_four_languages(faq_data):
     assert service_area_check(city="臺北", language="zh-hant")["answer"] == "是的，我們送達臺北（區域：港澳台）。"
     assert service_area_check(city="Beijing", language="zh-hans")["answer"] == "是的，我们送达Beijing（区域：中国大陆主要城市）。"
     no = service_area_check(city="Лхаса", language="ru")
-    assert no["served"] is False and no["answer"] == "К сожалению, в Лхаса мы пока не доставляем."
+    assert no["served"] is False and no["answer"] == "К сожалению, по направлению «Лхаса» мы пока не доставляем."
 
 
 def test_nearest_pickup_points_with_opening_hours(faq_data):
