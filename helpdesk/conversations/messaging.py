@@ -4,8 +4,10 @@ One message's way: a webhook parses the provider payload into `InboundMessage` a
 `inbound_message_receive`, which stores it once (unique per channel + external id) and schedules
 `conversation_process` after commit. That task takes the conversation's lock, feeds its unprocessed
 inbound messages to the bot in id order (unless agents have the conversation), stores the replies as
-pending outbound messages and schedules `conversation_outbound_flush`, which sends them in order
-through the channel's adapter.
+pending outbound messages, releases the lock and sends them in order through the channel's adapter
+(`conversation_outbound_flush` under the conversation's outbound lock). When another worker is sending on
+the conversation or the provider fails, the `conversation_outbound_flush` task takes over with its retries
+and backoff; agents' replies and proactive notices are sent by that task too.
 """
 from __future__ import annotations
 
