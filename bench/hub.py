@@ -35,11 +35,14 @@ server that falls behind cannot hide it. Every acknowledged webhook must be stor
 in that window and the load average are printed (the machine may be shared). The last line is the ratio.
 
 Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
-BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_CONCURRENCY (default 4, as the
-Procfile), BENCH_WEB_PROCESSES (uvicorn processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
+BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_POOL and BENCH_WORKER_CONCURRENCY
+(the chats worker's Celery pool and its size, defaults as the Procfile's `worker` line), BENCH_WEB_PROCESSES (uvicorn
+processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default
+postgres://postgres@127.0.0.1:5432), BENCH_HUB_DB (default parceldesk_bench_hub),
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/13; flushed at the start), RASA_MODEL (another model), BENCH_NICE
-(niceness of the worker, Rasa and the action server, default 10 as the Procfile; 0 runs them at the web server's
-priority, for comparison).
+(one niceness for the worker, Rasa and the action server; 0 runs them at the web server's priority, for comparison),
+BENCH_WORKER_NICE, BENCH_RASA_NICE, BENCH_ACTIONS_NICE (one of them; each defaults to BENCH_NICE if set, else to the
+Procfile's level for that process).
 """
 from __future__ import annotations
 
@@ -69,8 +72,14 @@ from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature
 DB = os.environ.get("BENCH_HUB_DB", "parceldesk_bench_hub")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-# The worker's, Rasa's and the action server's niceness (the Procfile's; tests/deploy/test_priority.py checks they agree)
-NICENESS = int(os.environ.get("BENCH_NICE", "10"))
+# The worker's, Rasa's and the action server's niceness, and the chats worker's pool (the Procfile's;
+# tests/deploy/test_priority.py checks they agree).
+PROCFILE_NICENESS = {"worker": 10, "rasa": 10, "actions": 10}
+PROCFILE_WORKER_POOL, PROCFILE_WORKER_CONCURRENCY = "prefork", "4"
+NICENESS = {name: int(os.environ.get(f"BENCH_{name.upper()}_NICE", os.environ.get("BENCH_NICE", default)))
+            for name, default in PROCFILE_NICENESS.items()}
+WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", PROCFILE_WORKER_POOL)
+WORKER_CONCURRENCY = os.environ.get("BENCH_WORKER_CONCURRENCY", PROCFILE_WORKER_CONCURRENCY)
 TOKEN = "bench-hub-token"
 RASA_TOKEN = "bench-hub-rasa-token"
 SMS_FROM = "+15017122661"
@@ -422,9 +431,8 @@ def main() -> None:
     parser.add_argument("--ack-rate", type=float, default=float(os.environ.get("BENCH_ACK_RATE", 100)))
     parser.add_argument("--ack-seconds", type=float, default=float(os.environ.get("BENCH_ACK_SECONDS", 30)))
     args = parser.parse_args()
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")
+    concurrency, pool = WORKER_CONCURRENCY, WORKER_POOL
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
-    niceness = NICENESS
 
     model = model_path()
     log(f"bench-hub: recreating {DB} ...")
@@ -453,14 +461,17 @@ def main() -> None:
                    "RASA_ENDPOINTS": str(endpoints)}
         # As the Procfile: the web server at normal priority, the bot and the worker behind it (nice), so
         # acknowledgements do not queue behind Rasa's or the worker's CPU.
-        niced = ["nice", "-n", str(niceness)] if niceness else []
-        processes.start("actions", niced + ["bash", "bot/scripts/actions.sh"], bot_env)
-        processes.start("rasa", niced + ["bash", "bot/scripts/rasa.sh"], bot_env)
+        def niced(name: str) -> list[str]:
+            return ["nice", "-n", str(NICENESS[name])] if NICENESS[name] else []
+
+        processes.start("actions", niced("actions") + ["bash", "bot/scripts/actions.sh"], bot_env)
+        processes.start("rasa", niced("rasa") + ["bash", "bot/scripts/rasa.sh"], bot_env)
         processes.start("web", [sys.executable, "-m", "helpdesk.config.web", "--port", str(web_port),
                                 "--processes", web_processes], env)
-        worker_log = processes.start("worker", niced + [
+        worker_log = processes.start("worker", niced("worker") + [
             sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "--loglevel", "WARNING",
-            "--concurrency", concurrency, "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--pool", pool, "--concurrency", concurrency, "--without-gossip", "--without-mingle",
+            "--without-heartbeat",
             "--hostname", f"bench-hub-{os.getpid()}@%h"], env)
 
         os.environ.update(env)
@@ -608,9 +619,9 @@ def main() -> None:
     print(f"bench-hub: {hub_n + rasa_n:,} turns from {2 * args.rounds * args.customers:,} customers (en, zh-hans, "
           f"zh-hant, ru; tracking questions on the seeded demo parcels), {args.concurrency} talking at once, "
           f"{args.rounds} alternating rounds per path; uvicorn ×{web_processes} (production settings), Celery worker "
-          f"×{concurrency}, "
-          f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in; worker, Rasa and action server at nice "
-          f"{niceness}, web at 0")
+          f"({pool} pool) ×{concurrency}, "
+          f"Rasa 3.6 + action server, PostgreSQL {DB}, Twilio stand-in; nice: worker {NICENESS['worker']}, "
+          f"Rasa {NICENESS['rasa']}, action server {NICENESS['actions']}, web 0")
     print(f"rasa REST channel (baseline, {args.concurrency} customers at once): {rasa_n} turns in {rasa_s:.1f} s = {rasa_rate:.2f} turns/s; turn "
           f"p50 {percentile(turn_ms(rasa_turns), 50):.0f} ms, p95 {percentile(turn_ms(rasa_turns), 95):.0f} ms; "
           f"{sum(t.replies for t in rasa_turns)} replies")

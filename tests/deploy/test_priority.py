@@ -68,4 +68,10 @@ def test_compose_weighs_the_web_server_above_the_bot_and_the_workers():
 
 @pytest.mark.parametrize("name", ["worker", "rasa", "actions"])
 def test_bench_hub_runs_the_bot_and_the_worker_at_the_procfile_niceness(name):
-    assert hub.NICENESS == _niceness(_procfile()[name])
+    assert hub.PROCFILE_NICENESS[name] == _niceness(_procfile()[name])
+
+
+def test_bench_hub_runs_the_chats_worker_with_the_procfile_pool():
+    argv = _procfile()["worker"]
+    pool = argv[argv.index("--pool") + 1] if "--pool" in argv else "prefork"  # Celery's default
+    assert (hub.PROCFILE_WORKER_POOL, hub.PROCFILE_WORKER_CONCURRENCY) == (pool, argv[argv.index("--concurrency") + 1])
