@@ -127,3 +127,26 @@ def test_channel_without_a_configured_sender_is_refused(twilio_standin):
         sender.send(OutboundMessage(channel="whatsapp", to=CUSTOMER, text="Hi", idempotency_key="wa-x"))
     assert refused.value.retryable is False
     assert twilio_standin.sent_messages == []
+
+
+def test_one_sender_shared_by_threads_returns_each_thread_its_own_message(sender, twilio_standin):
+    """The chats worker's threads (Procfile: `--pool threads`) share the process's one sender and its requests
+    session (integrations.registry). twilio-python's HTTP client stores each response on itself
+    (`_test_only_last_response`) and returns it from there; with threads switching as often as the interpreter allows,
+    every send must still come back with the SID the stand-in gave that very message."""
+    import concurrent.futures
+    import sys
+
+    def send(i):
+        return i, sender.send(sms(text=f"reply {i}", key=f"thread-msg-{i}"))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            results = dict(pool.map(send, range(400)))
+    finally:
+        sys.setswitchinterval(interval)
+    sid_of = {m.body: m.sid for m in twilio_standin.sent_messages}
+    assert len(sid_of) == 400
+    assert {i: r.provider_message_id for i, r in results.items()} == {i: sid_of[f"reply {i}"] for i in range(400)}
