@@ -12,6 +12,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 
+from components.cantonese import to_mandarin
 from components.scripts import TRACKING_NUMBER_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ class ParcelTokenizer(Tokenizer):
 
     OpenCC t2s maps character by character for the phrases customers type, so
     a Han run keeps its length; when a phrase conversion changes the length we
-    fall back to segmenting the original run (jieba still copes with Traditional).
+    fall back to segmenting the unconverted run (jieba still copes with Traditional).
+    Written Cantonese is turned into Mandarin words of the same length before
+    that (components/cantonese.py): 幾時到 and 几时到 and 何时到 share lemmas.
     """
 
     _converter = None
@@ -56,6 +59,9 @@ class ParcelTokenizer(Tokenizer):
             # intent is written with and without numbers, and digits in times, dates and addresses no
             # longer share n-grams with tracking numbers.
             "tracking_number_lemma": "__tn__",
+            # Written Cantonese (唔, 冇, 喺, 邊度 ...) featurized as the Mandarin words (components/cantonese.py),
+            # so Hong Kong customers' messages share features with the Mandarin examples.
+            "cantonese_to_mandarin": True,
         }
 
     @staticmethod
@@ -92,9 +98,11 @@ class ParcelTokenizer(Tokenizer):
     def _segment_han(self, run: str, offset: int) -> List[Token]:
         import jieba
 
-        simplified = self.to_simplified(run)
+        # Cantonese -> Mandarin first (same length, so offsets hold), then Traditional -> Simplified.
+        normalized = to_mandarin(run) if self._config.get("cantonese_to_mandarin", True) else run
+        simplified = self.to_simplified(normalized)
         if len(simplified) != len(run):
-            simplified = run
+            simplified = normalized
         tokens = []
         for word, start, end in jieba.tokenize(simplified):
             # text is the ORIGINAL characters; the lemma carries the Simplified form

@@ -9,6 +9,7 @@ cd "$BOT_DIR"
 min_accuracy=${BOT_MIN_ACCURACY:-0.92}
 min_f1=${BOT_MIN_F1:-0.92}
 min_unseen_accuracy=${BOT_MIN_UNSEEN_ACCURACY:-0.85}
+min_fresh_accuracy=${BOT_MIN_FRESH_ACCURACY:-0.90}
 passed=0 failed=0
 check() {
   local name=$1; shift
@@ -24,6 +25,9 @@ check "held-out NLU evaluation (accuracy >= $min_accuracy, macro F1 >= $min_f1 p
 check "second held-out set, another voice (accuracy >= $min_unseen_accuracy per language)" \
   "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --tests tests/nlu/unseen --label "unseen set" \
   --min-accuracy "$min_unseen_accuracy" --json results/nlu-eval-unseen.json
+check "third held-out set, written blind to the training data (accuracy >= $min_fresh_accuracy per language)" \
+  "$BOT_VENV/bin/python" scripts/nlu_eval.py "$model" --tests tests/nlu/fresh --label "fresh set" \
+  --min-accuracy "$min_fresh_accuracy" --json results/nlu-eval-fresh.json
 # Every flow in every language, replayed against the model from the customer's text (stories recorded
 # from the real bot by scripts/record_stories.py); any wrong intent or action fails.
 check "test stories (every flow, four languages; --fail-on-prediction-errors)" \

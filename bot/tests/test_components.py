@@ -105,3 +105,31 @@ def test_every_tracking_number_is_one_feature_word(tokenizer):
     assert [t.lemma for t in other][:2] == ["перенесите", "__tn__"]
     assert other[1].text == "rr123456789cn"
     assert "__tn__" not in [t.lemma for t in tokens(tokenizer, "deliver after 7pm to flat 12, code 4821")]
+
+
+@pytest.mark.parametrize("cantonese, mandarin", [
+    ("我個包裹幾時到", "我个包裹何时到"),        # 幾時 = 何时 / 什么时候
+    ("你哋今日會唔會送", "你们今天会不会送"),
+    ("件貨喺邊度", "件货在哪里"),
+    ("我冇收到", "我没收到"),
+    ("點解仲未到", "为何仲未到"),
+])
+def test_written_cantonese_is_featurized_as_mandarin(tokenizer, cantonese, mandarin):
+    """A Hong Kong customer's words share features with the Mandarin examples; the customer's text is kept."""
+    hk = tokens(tokenizer, cantonese)
+    assert "".join(t.lemma for t in hk) == "".join(t.lemma for t in tokens(tokenizer, mandarin))
+    assert "".join(t.text for t in hk) == cantonese
+    assert all(cantonese[t.start:t.end] == t.text for t in hk)
+
+
+def test_mandarin_words_that_look_cantonese_are_kept(tokenizer):
+    # OpenCC turns 係 into 系; only the Cantonese 係 means 是, the 系 of 联系 (contact) must stay.
+    lemmas = [t.lemma for t in tokens(tokenizer, "我要联系客服")]
+    assert "联系" in lemmas
+    assert [t.lemma for t in tokens(tokenizer, "係唔係今日送")] == [t.lemma for t in tokens(tokenizer, "是不是今天送")]
+
+
+def test_cantonese_normalization_can_be_switched_off():
+    plain = ParcelTokenizer.create({**ParcelTokenizer.get_default_config(), "cantonese_to_mandarin": False},
+                                   None, None, None)
+    assert "".join(t.lemma for t in tokens(plain, "我冇收到")) == "我冇收到"

@@ -11,7 +11,8 @@ import pytest
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 BOT_DIR = Path(__file__).resolve().parents[1]
-HELD_OUT = sorted((BOT_DIR / "tests" / "nlu").glob("*.yml")) + sorted((BOT_DIR / "tests" / "nlu" / "unseen").glob("*.yml"))
+HELD_OUT = (sorted((BOT_DIR / "tests" / "nlu").glob("*.yml")) + sorted((BOT_DIR / "tests" / "nlu" / "unseen").glob("*.yml"))
+            + sorted((BOT_DIR / "tests" / "nlu" / "fresh").glob("*.yml")))
 
 
 def normalized(text: str) -> str:
@@ -32,9 +33,9 @@ def training() -> dict[str, str]:
     return seen
 
 
-def test_there_are_two_held_out_sets_in_four_languages():
+def test_there_are_three_held_out_sets_in_four_languages():
     assert {p.relative_to(BOT_DIR / "tests" / "nlu").as_posix() for p in HELD_OUT} == {
-        f"{prefix}{language}.yml" for prefix in ("", "unseen/") for language in ("en", "zh-hans", "zh-hant", "ru")}
+        f"{prefix}{language}.yml" for prefix in ("", "unseen/", "fresh/") for language in ("en", "zh-hans", "zh-hant", "ru")}
 
 
 @pytest.mark.parametrize("path", HELD_OUT, ids=lambda p: p.relative_to(BOT_DIR / "tests" / "nlu").as_posix())
