@@ -4,12 +4,13 @@
 # test stories of every flow in every language.
 source "$(dirname "$0")/common.sh"
 cd "$BOT_DIR"
-# Regression floors, not the goal: the target is 0.95 intent accuracy per language (issue 4), and the measured
-# scores are in docs/bot.md. The linear classifier trains deterministically, so the same data gives the same scores.
-min_accuracy=${BOT_MIN_ACCURACY:-0.92}
-min_f1=${BOT_MIN_F1:-0.92}
-min_unseen_accuracy=${BOT_MIN_UNSEEN_ACCURACY:-0.85}
-min_fresh_accuracy=${BOT_MIN_FRESH_ACCURACY:-0.90}
+# The first held-out set is gated at the target, 0.95 intent accuracy (and macro F1) per language (issue 4); the other
+# two, smaller sets at 0.93 (80-95 messages: one message is ~1.2 points). The linear classifier trains
+# deterministically, so the same data gives the same scores; the measured scores are in docs/bot.md.
+min_accuracy=${BOT_MIN_ACCURACY:-0.95}
+min_f1=${BOT_MIN_F1:-0.95}
+min_unseen_accuracy=${BOT_MIN_UNSEEN_ACCURACY:-0.93}
+min_fresh_accuracy=${BOT_MIN_FRESH_ACCURACY:-0.93}
 passed=0 failed=0
 check() {
   local name=$1; shift
