@@ -5,9 +5,10 @@ With the Redis broker, the worker's main thread runs kombu's event loop: it asks
 only while fewer messages than the prefetch limit (concurrency × CELERY_WORKER_PREFETCH_MULTIPLIER, here 1) are
 unacknowledged. With acks_late a task is acknowledged when it ends, and in the threads pool it ends in a pool thread,
 which tells the loop nothing: the loop sleeps in epoll until its next timer (kombu's unacked-restore cycle, every
-10 s) or some other socket event, and only then asks for the next message. With every thread busy, the freed threads
-wait that long (celery/celery#6941). In bench-hub the threads pool at 8 did ~1.6 hub turns/s for this reason, where
-prefork ×4 did ~20. The prefork pool does not have the problem: its results arrive on pipes the loop watches.
+10 s) or some other socket event, and only then asks for the next message. Once every slot was taken, a freed thread
+waited that long for its next task (celery/celery#6941). In bench-hub the threads pool at 8 did ~1.3 hub turns/s for
+this reason, where prefork ×4 did ~20. The prefork pool does not have the problem: its results arrive on pipes the loop
+watches.
 
 This step gives the threads pool such a pipe: each task's future writes a byte to it when the task is done (after its
 acknowledgement), the loop wakes on it and asks for the next message at once. Other pools are left alone.
