@@ -75,7 +75,7 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 # The worker's, Rasa's and the action server's niceness, and the chats worker's pool (the Procfile's;
 # tests/deploy/test_priority.py checks they agree).
 PROCFILE_NICENESS = {"worker": 10, "rasa": 10, "actions": 10}
-PROCFILE_WORKER_POOL, PROCFILE_WORKER_CONCURRENCY = "prefork", "4"
+PROCFILE_WORKER_POOL, PROCFILE_WORKER_CONCURRENCY = "threads", "16"
 NICENESS = {name: int(os.environ.get(f"BENCH_{name.upper()}_NICE", os.environ.get("BENCH_NICE", default)))
             for name, default in PROCFILE_NICENESS.items()}
 WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", PROCFILE_WORKER_POOL)

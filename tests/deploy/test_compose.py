@@ -60,3 +60,16 @@ def test_every_documented_environment_variable_is_read_by_settings():
                  "WECHAT_AES_KEY", "WECHAT_API_BASE", "DISPATCH_WEBHOOK_URL", "DISPATCH_SECRET"]:
         assert f'"{name}"' in settings_source, name
         assert name in (ROOT / "README.md").read_text(), f"{name} missing from the README configuration table"
+
+
+def test_the_chats_worker_runs_the_same_pool_in_both_layouts(compose):
+    """Procfile and docker-compose.yml run the chats worker with one pool and size (bench-hub measures that one)."""
+    import shlex
+
+    def pool_and_size(argv):
+        pool = argv[argv.index("--pool") + 1] if "--pool" in argv else "prefork"
+        return pool, argv[argv.index("--concurrency") + 1] if "--concurrency" in argv else None
+
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("worker:"))
+    procfile = pool_and_size(shlex.split(line.split(":", 1)[1]))
+    assert procfile == pool_and_size(compose["services"]["worker"]["command"])
