@@ -34,7 +34,7 @@ BENCH_ACK_SECONDS (default 30); their acknowledgement latency counts from the mo
 server that falls behind cannot hide it. Every acknowledged webhook must be stored; the web process's CPU per webhook
 in that window and the load average are printed (the machine may be shared). The last line is the ratio.
 
-Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 30), BENCH_HUB_CONCURRENCY (default 8),
+Environment: BENCH_HUB_CUSTOMERS (customers per mode and round, default 90: a round of 30 lasted 2-3 s, too short to be steady), BENCH_HUB_CONCURRENCY (default 8),
 BENCH_HUB_ROUNDS (default 2), BENCH_ACK_RATE, BENCH_ACK_SECONDS, BENCH_WORKER_POOL and BENCH_WORKER_CONCURRENCY
 (the chats worker's Celery pool and its size, defaults as the Procfile's `worker` line), BENCH_WEB_PROCESSES (uvicorn
 processes of `python -m helpdesk.config.web`, default 2 as the Procfile), BENCH_PG_URL (default
@@ -131,6 +131,7 @@ class PhoneNetwork(TwilioStandin):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.arrivals: dict[str, list[float]] = collections.defaultdict(list)
+        self.listeners: list[threading.Event] = []  # set on every accepted message (the AnswerWatcher's wake-up)
 
     def handle(self, request):
         response = super().handle(request)
@@ -138,6 +139,8 @@ class PhoneNetwork(TwilioStandin):
             to = parse_qs(request.body.decode("utf-8")).get("To", [""])[0]
             with self.lock:
                 self.arrivals[to].append(time.time())
+            for listener in self.listeners:
+                listener.set()
         return response
 
     def last_arrival(self, phone: str, since: float) -> float | None:
@@ -231,7 +234,15 @@ class Turn:
 
 class AnswerWatcher(threading.Thread):
     """Sees, from the database, when the hub has handled a message: processed by the bot and every reply of the
-    conversation sent to the provider (only then is the customer's turn over)."""
+    conversation sent to the provider (only then is the customer's turn over).
+
+    A reply reaching the phone network wakes it: the worker records the send a few milliseconds after the stand-in
+    answered, so it then looks AFTER_WAKE seconds later (a new reply restarts that schedule), and every SLOW seconds
+    otherwise. Until 2026-12-08 it looked every 50 ms whatever happened, so a hub customer waited ~25 ms on average
+    after the last reply before sending the next message, which no baseline customer does (Rasa's REST answer ends
+    the turn): the bench's own cost in the hub's throughput, not the hub's."""
+
+    AFTER_WAKE, SLOW = (0.004, 0.010, 0.025), 0.05
 
     QUERY = """
         SELECT m.external_id FROM conversations_message m
@@ -240,12 +251,15 @@ class AnswerWatcher(threading.Thread):
                           AND o.direction = 'out' AND o.delivery_status = 'pending' AND NOT o.is_internal_note)
     """
 
-    def __init__(self, dsn: str):
+    def __init__(self, dsn: str, network: "PhoneNetwork | None" = None):
         super().__init__(daemon=True)
         self.dsn = dsn
         self.waiting: dict[str, threading.Event] = {}
         self.lock = threading.Lock()
         self.stopped = threading.Event()
+        self.woken = threading.Event()
+        if network is not None:
+            network.listeners.append(self.woken)
 
     def expect(self, sid: str) -> threading.Event:
         event = threading.Event()
@@ -256,8 +270,19 @@ class AnswerWatcher(threading.Thread):
     def run(self):
         import psycopg
 
+        schedule: list[float] = []
+        last_look = 0.0
         with psycopg.connect(self.dsn, autocommit=True) as conn:
             while not self.stopped.is_set():
+                now = time.monotonic()
+                schedule = [t for t in schedule if t > now]
+                timeout = min(schedule[0] - now if schedule else self.SLOW, max(0.0, last_look + self.SLOW - now))
+                if self.woken.wait(timeout):
+                    self.woken.clear()
+                    schedule = [time.monotonic() + delay for delay in self.AFTER_WAKE]
+                    if time.monotonic() - last_look < self.SLOW:
+                        continue  # the send is not recorded yet: look when the schedule says
+                last_look = time.monotonic()
                 with self.lock:
                     sids = list(self.waiting)
                 if sids:
@@ -265,7 +290,6 @@ class AnswerWatcher(threading.Thread):
                     with self.lock:
                         for sid in done:
                             self.waiting.pop(sid).set()
-                self.stopped.wait(0.05)
 
 
 class Hub:
@@ -424,7 +448,7 @@ def summary(turns: list[Turn]) -> tuple[int, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_HUB_CUSTOMERS", 30)),
+    parser.add_argument("--customers", type=int, default=int(os.environ.get("BENCH_HUB_CUSTOMERS", 90)),
                         help="customers per mode and round")
     parser.add_argument("--concurrency", type=int, default=int(os.environ.get("BENCH_HUB_CONCURRENCY", 8)))
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_HUB_ROUNDS", 2)))
@@ -520,7 +544,7 @@ def main() -> None:
         if not wait_until(lambda: answers(f"{rasa_url}/status?token={RASA_TOKEN}"), 300, processes):
             raise SystemExit(f"bench-hub: Rasa did not come up; see {processes.logs}")
 
-        watcher = AnswerWatcher(f"{PG_URL}/{DB}")
+        watcher = AnswerWatcher(f"{PG_URL}/{DB}", network)
         watcher.start()
         hub = Hub(base + "/webhooks/twilio/", network, watcher)
         rasa = Rasa(rasa_url)
