@@ -20,8 +20,8 @@ stored, every outbox event received by dispatch exactly once. The baseline, meas
 other shipments, sends the same kind of events one per request. The last line is the result.
 
 Environment: BENCH_DISPATCH_EVENTS (default 20,000), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432),
-BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; flushed at the start), BENCH_WORKER_CONCURRENCY (default 2, as
-in the Procfile), BENCH_NOTICES_CONCURRENCY (default 2), BENCH_WEB_PROCESSES (default 2, as the Procfile).
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/14; flushed at the start), BENCH_WORKER_POOL and BENCH_WORKER_CONCURRENCY
+(default threads ×16, as in the Procfile), BENCH_NOTICES_CONCURRENCY (default 2), BENCH_WEB_PROCESSES (default 2, as the Procfile).
 """
 from __future__ import annotations
 
@@ -208,7 +208,9 @@ def main() -> None:
     shipments = max(1, args.events // EVENTS_PER_SHIPMENT)
     events = shipments * EVENTS_PER_SHIPMENT
     baseline_shipments = max(25, min(125, shipments // 40))  # 500 single-event requests for the default run
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "4")
+    # The Procfile's chats + dispatch worker: one process, 16 threads (bench-hub's PROCFILE_WORKER_* say the same).
+    pool = os.environ.get("BENCH_WORKER_POOL", "threads")
+    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "16")
     notices_concurrency = os.environ.get("BENCH_NOTICES_CONCURRENCY", "2")
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
 
@@ -249,7 +251,7 @@ def main() -> None:
         # notices on another at nice 15 (tests/deploy/test_priority.py keeps the Procfile so).
         worker_log = processes.start("worker", [
             "nice", "-n", "10", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "parceldesk,dispatch",
-            "--loglevel", "WARNING", "--concurrency", concurrency, "--without-gossip", "--without-mingle",
+            "--loglevel", "WARNING", "--pool", pool, "--concurrency", concurrency, "--without-gossip", "--without-mingle",
             "--without-heartbeat", "--hostname", f"bench-dispatch-{os.getpid()}@%h"], env)
         notices_log = processes.start("notices", [
             "nice", "-n", "15", sys.executable, "-m", "celery", "-A", "helpdesk.config", "worker", "-Q", "notices",
@@ -325,7 +327,7 @@ def main() -> None:
     p95_push = percentile(push_lags, 95)
     print(f"bench-dispatch: {events:,} courier scan events ({shipments:,} shipments × {EVENTS_PER_SHIPMENT}) through "
           f"POST /api/v1/dispatch/events/ on uvicorn ×{web_processes} (production settings), Celery workers as in the "
-          f"Procfile (chats + dispatch push ×{concurrency} at nice 10, notices ×{notices_concurrency} at nice 15), "
+          f"Procfile (chats + dispatch push, {pool} pool ×{concurrency}, at nice 10, notices ×{notices_concurrency} at nice 15), "
           f"PostgreSQL {DB}, stand-in dispatch (push consumer) and Twilio (SMS)")
     print(f"baseline, 1 event per request: {base_events:,} events in {base_seconds:.1f} s = "
           f"{base_rate:,.0f} events/min "
