@@ -45,4 +45,10 @@ if [ "${BENCH_NLU_ALTERNATIVES:-0}" = 1 ]; then
   done
 fi
 
+# Both full models on the third held-out set too (written blind to the training data: the honest estimate).
+for pair in "parcel=$parcel" "rasa-init=$init"; do
+  "$BOT_VENV/bin/python" scripts/nlu_eval.py "${pair#*=}" --label "${pair%%=*}, fresh set" --tests tests/nlu/fresh \
+    --json "$out/${pair%%=*}-fresh.json" || true
+done
+
 "$BOT_VENV/bin/python" "$ROOT_DIR/bench/nlu/serve_bench.py" "$out/served.json" "parcel=$parcel" "rasa-init=$init"
