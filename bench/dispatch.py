@@ -42,7 +42,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, free_port, log, percentile, wait_until  # noqa: E402
+from bench.harness import (PROCFILE_WORKER_CONCURRENCY, PROCFILE_WORKER_POOL, Processes, free_port, log,  # noqa: E402
+                           percentile, wait_until)
 
 DB = "parceldesk_bench_dispatch"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -208,9 +209,8 @@ def main() -> None:
     shipments = max(1, args.events // EVENTS_PER_SHIPMENT)
     events = shipments * EVENTS_PER_SHIPMENT
     baseline_shipments = max(25, min(125, shipments // 40))  # 500 single-event requests for the default run
-    # The Procfile's chats + dispatch worker: one process, 16 threads (bench-hub's PROCFILE_WORKER_* say the same).
-    pool = os.environ.get("BENCH_WORKER_POOL", "threads")
-    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", "16")
+    pool = os.environ.get("BENCH_WORKER_POOL", PROCFILE_WORKER_POOL)  # the Procfile's chats + dispatch worker
+    concurrency = os.environ.get("BENCH_WORKER_CONCURRENCY", PROCFILE_WORKER_CONCURRENCY)
     notices_concurrency = os.environ.get("BENCH_NOTICES_CONCURRENCY", "2")
     web_processes = os.environ.get("BENCH_WEB_PROCESSES", "2")
 

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
+# The Procfile's chats + dispatch worker (`worker:` line): its Celery pool and size, which bench-hub and
+# bench-dispatch start by default (tests/deploy/test_priority.py checks they agree with the Procfile).
+PROCFILE_WORKER_POOL, PROCFILE_WORKER_CONCURRENCY = "threads", "16"
 
 
 def log(text: str) -> None:

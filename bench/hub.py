@@ -63,7 +63,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.harness import Processes, cpu_seconds, free_port, log, machine_cpu, percentile, wait_until  # noqa: E402
+from bench.harness import (PROCFILE_WORKER_CONCURRENCY, PROCFILE_WORKER_POOL, Processes, cpu_seconds,  # noqa: E402
+                           free_port, log, machine_cpu, percentile, wait_until)
 from bench.harness import open_loop as run_open_loop  # noqa: E402
 
 from integrations.standins.twilio import TwilioStandin, new_sid  # noqa: E402
@@ -72,10 +73,9 @@ from integrations.twilio.verification import SIGNATURE_HEADER, compute_signature
 DB = os.environ.get("BENCH_HUB_DB", "parceldesk_bench_hub")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
-# The worker's, Rasa's and the action server's niceness, and the chats worker's pool (the Procfile's;
-# tests/deploy/test_priority.py checks they agree).
+# The worker's, Rasa's and the action server's niceness (the Procfile's; tests/deploy/test_priority.py checks they
+# agree); the chats worker's pool and size come from bench.harness.
 PROCFILE_NICENESS = {"worker": 10, "rasa": 10, "actions": 10}
-PROCFILE_WORKER_POOL, PROCFILE_WORKER_CONCURRENCY = "threads", "16"
 NICENESS = {name: int(os.environ.get(f"BENCH_{name.upper()}_NICE", os.environ.get("BENCH_NICE", default)))
             for name, default in PROCFILE_NICENESS.items()}
 WORKER_POOL = os.environ.get("BENCH_WORKER_POOL", PROCFILE_WORKER_POOL)
@@ -276,8 +276,8 @@ class AnswerWatcher(threading.Thread):
             while not self.stopped.is_set():
                 now = time.monotonic()
                 schedule = [t for t in schedule if t > now]
-                timeout = min(schedule[0] - now if schedule else self.SLOW, max(0.0, last_look + self.SLOW - now))
-                if self.woken.wait(timeout):
+                # The next scheduled look, or the slow one, whichever comes first.
+                if self.woken.wait(max(0.0, min(schedule[:1] + [last_look + self.SLOW]) - now)):
                     self.woken.clear()
                     schedule = [time.monotonic() + delay for delay in self.AFTER_WAKE]
                     if time.monotonic() - last_look < self.SLOW:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench import hub
+from bench import harness, hub
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SHARES = 1024  # Docker's weight for a container without cpu_shares
@@ -71,7 +71,8 @@ def test_bench_hub_runs_the_bot_and_the_worker_at_the_procfile_niceness(name):
     assert hub.PROCFILE_NICENESS[name] == _niceness(_procfile()[name])
 
 
-def test_bench_hub_runs_the_chats_worker_with_the_procfile_pool():
+def test_the_benches_run_the_chats_worker_with_the_procfile_pool():
+    """bench-hub and bench-dispatch start the worker with bench.harness's PROCFILE_WORKER_* by default."""
     argv = _procfile()["worker"]
     pool = argv[argv.index("--pool") + 1] if "--pool" in argv else "prefork"  # Celery's default
-    assert (hub.PROCFILE_WORKER_POOL, hub.PROCFILE_WORKER_CONCURRENCY) == (pool, argv[argv.index("--concurrency") + 1])
+    assert (harness.PROCFILE_WORKER_POOL, harness.PROCFILE_WORKER_CONCURRENCY) == (pool, argv[argv.index("--concurrency") + 1])
