@@ -133,3 +133,10 @@ def test_cantonese_normalization_can_be_switched_off():
     plain = ParcelTokenizer.create({**ParcelTokenizer.get_default_config(), "cantonese_to_mandarin": False},
                                    None, None, None)
     assert "".join(t.lemma for t in tokens(plain, "我冇收到")) == "我冇收到"
+
+
+def test_every_cantonese_replacement_keeps_the_length():
+    """The tokenizer's offsets into the customer's text rely on it (checked here too: `python -O` drops asserts)."""
+    from components.cantonese import _PHRASES
+
+    assert [(a, b) for a, b in _PHRASES if len(a) != len(b)] == []
